@@ -1,0 +1,6 @@
+export * from './arming-settings.js';
+export * from './errors.js';
+export * from './oauth.js';
+export * from './paths.js';
+export * from './security-types.js';
+export * from './trace-id.js';

@@ -1,0 +1,94 @@
+import type { AddressInfo } from 'node:net';
+import { API_PREFIX } from '@chekt-partner/contract';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { armingRoutes } from './arming/routes.js';
+import { ArmingService } from './arming/service.js';
+import { ClientDirectory } from './auth/client-directory.js';
+import type { Config } from './config.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { registerHealth } from './http/health.js';
+import { registerRequestContext } from './http/request-context.js';
+import { RequestLog } from './http/request-log.js';
+import { registerTraceId, traceIdOf } from './http/trace-id.js';
+import { type AccessTokenSettings, AccessTokenVerifier } from './oauth/access-tokens.js';
+import { oauthRoutes } from './oauth/routes.js';
+import { loadSigningKeys } from './oauth/signing-keys.js';
+import type { Store } from './store/store.js';
+
+export interface AppOptions {
+  config: Pick<Config, 'tokenTtlSeconds' | 'issuerUrl'>;
+  store: Store;
+  logger?: FastifyServerOptions['loggerInstance'];
+}
+
+/** Bodies here are one small JSON object; anything bigger is a mistake or an attack. */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+/**
+ * The whole API as one Fastify instance that knows no port: the launcher (server.ts) listens,
+ * tests either listen on port 0 or inject.
+ */
+export async function buildApp({ config, store, logger }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(logger ? { loggerInstance: logger } : { logger: false }),
+    genReqId: traceIdOf,
+    logController: new RequestLog(),
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Never coerce "3" into 3 or drop unknown fields: a misspelt request must be a 400, not a silent 200.
+    ajv: {
+      customOptions: {
+        coerceTypes: false,
+        removeAdditional: false,
+        useDefaults: false,
+        allErrors: false,
+        keywords: ['x-enum-varnames', 'x-enum-descriptions'],
+      },
+    },
+  });
+
+  // Fastify parses text/plain by default; no endpoint here takes text, so such a body must be a 415.
+  app.removeContentTypeParser('text/plain');
+
+  const keys = await loadSigningKeys(store.db);
+  const settings = tokenSettings(app, config);
+  const verifier = new AccessTokenVerifier(keys, settings);
+  const directory = new ClientDirectory(store.db);
+  const service = new ArmingService(store);
+
+  registerRequestContext(app);
+  registerTraceId(app);
+  registerErrorHandling(app);
+  registerHealth(app, store);
+  await app.register(oauthRoutes, { db: store.db, keys, settings });
+  await app.register(armingRoutes, { service, verifier, directory });
+  return app;
+}
+
+/**
+ * The issuer is the operator's ISSUER_URL, or else the address the server actually listens on
+ * (known only after listen, hence the getter). Tokens are for this API: the audience is its base.
+ */
+function tokenSettings(app: FastifyInstance, config: AppOptions['config']): AccessTokenSettings {
+  let listenUrl: string | undefined;
+  const issuer = (): string => {
+    if (config.issuerUrl) return config.issuerUrl;
+    listenUrl ??= urlOf(app.server.address() as AddressInfo | null);
+    return listenUrl;
+  };
+  return {
+    get issuer() {
+      return issuer();
+    },
+    get audience() {
+      return `${issuer()}${API_PREFIX}`;
+    },
+    ttlSeconds: config.tokenTtlSeconds,
+  };
+}
+
+function urlOf(address: AddressInfo | null): string {
+  if (!address) return 'http://localhost';
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const host = wildcard ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}

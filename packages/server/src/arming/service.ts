@@ -1,0 +1,81 @@
+import type { ArmingSettings, SecurityType } from '@chekt-partner/contract';
+import { parseId } from '../auth/dealer-scope.js';
+import { ApiError } from '../errors.js';
+import { insertArmingHistory } from '../store/repositories/arming-history.js';
+import { findDealer } from '../store/repositories/dealers.js';
+import {
+  findSite,
+  findSiteForUpdate,
+  type SiteSummary,
+  updateSecurityType,
+} from '../store/repositories/sites.js';
+import type { Store } from '../store/store.js';
+
+/** Who asked for a change, recorded with it. */
+export interface Actor {
+  clientId: string;
+  traceId: string;
+}
+
+/** The arming-settings rules; knows nothing of HTTP. */
+export class ArmingService {
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The site under an (already authorized) dealer, or a 404 naming what is missing. */
+  async locate(dealerId: number, siteIdText: string): Promise<SiteSummary> {
+    const siteId = parseId(siteIdText);
+    const site = siteId === undefined ? undefined : await findSite(this.store.db, dealerId, siteId);
+    if (site) return site;
+    throw await this.notFound(dealerId);
+  }
+
+  /**
+   * Sets the security type and records the change in the same transaction, so the stored value
+   * and its history never disagree. Every accepted request writes one history row, even when the
+   * type is unchanged: the history is the audit trail of requests, not only of differences.
+   */
+  async update(
+    dealerId: number,
+    siteId: number,
+    securityType: SecurityType,
+    actor: Actor,
+  ): Promise<ArmingSettings> {
+    const { db, dialect } = this.store;
+    const site = await db.transaction().execute(async (trx) => {
+      const current = await findSiteForUpdate(trx, dialect, dealerId, siteId);
+      if (!current) return undefined;
+      const changedAt = this.now().toISOString();
+      await updateSecurityType(trx, siteId, securityType, changedAt);
+      await insertArmingHistory(trx, {
+        site_id: siteId,
+        dealer_id: dealerId,
+        from_type: current.security_type,
+        to_type: securityType,
+        client_id: actor.clientId,
+        trace_id: actor.traceId,
+        changed_at: changedAt,
+      });
+      return { ...current, security_type: securityType };
+    });
+    if (!site) throw await this.notFound(dealerId);
+    return toArmingSettings(site);
+  }
+
+  private async notFound(dealerId: number): Promise<ApiError> {
+    const dealer = await findDealer(this.store.db, dealerId);
+    return new ApiError(dealer ? 'site_not_found' : 'dealer_not_found');
+  }
+}
+
+/** The API's view of a site: exactly the four documented fields. */
+export function toArmingSettings(site: SiteSummary): ArmingSettings {
+  return {
+    site_id: Number(site.id),
+    external_site_id: site.external_site_id,
+    name: site.name,
+    security_type: Number(site.security_type) as SecurityType,
+  };
+}

@@ -1,0 +1,39 @@
+import type { Scope } from '@chekt-partner/contract';
+import { ApiError } from '../errors.js';
+import type { AccessTokenVerifier } from '../oauth/access-tokens.js';
+import type { ClientDirectory, DealerAccess } from './client-directory.js';
+
+/** The authenticated caller of a partner endpoint. */
+export interface Caller {
+  readonly clientId: string;
+  readonly scopes: ReadonlySet<Scope>;
+  readonly access: DealerAccess;
+}
+
+// RFC 6750 §2.1: "Bearer" 1*SP b64token.
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/** RFC 6750: the bearer token from the Authorization header, verified, of a client in good standing. */
+export async function authenticateBearer(
+  authorization: string | undefined,
+  verifier: AccessTokenVerifier,
+  directory: ClientDirectory,
+): Promise<Caller> {
+  if (authorization === undefined || authorization.trim() === '') {
+    throw new ApiError('unauthorized', { message: 'Send an access token: Authorization: Bearer <token>' });
+  }
+  const token = BEARER.exec(authorization)?.[1];
+  if (!token)
+    throw new ApiError('invalid_token', { message: 'The Authorization header is not a Bearer token' });
+  const claims = await verifier.verify(token);
+  const standing = await directory.standing(claims.clientId);
+  if (standing.status !== 'active') {
+    throw new ApiError('invalid_token', { message: 'The client of this token has been revoked' });
+  }
+  return { clientId: claims.clientId, scopes: claims.scopes, access: standing.access };
+}
+
+export function requireScope(caller: Caller, scope: Scope): void {
+  if (caller.scopes.has(scope)) return;
+  throw new ApiError('insufficient_scope', { message: `This operation needs the ${scope} scope` });
+}

@@ -1,0 +1,53 @@
+import type { Kysely } from 'kysely';
+import { findClient, listGrantedDealerIds } from '../store/repositories/clients.js';
+import type { Database } from '../store/schema.js';
+
+/** Which dealers a client may reach: every dealer (a platform partner) or a fixed set (a dealer app). */
+export type DealerAccess =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'granted'; readonly dealerIds: ReadonlySet<number> };
+
+export type ClientStanding =
+  | { readonly status: 'active'; readonly access: DealerAccess }
+  | { readonly status: 'revoked' }
+  | { readonly status: 'unknown' };
+
+/**
+ * How long a client's standing is trusted before the database is asked again. This bounds how
+ * long a revoked client's live token keeps working (the promise is 5 s), on every instance.
+ */
+export const CLIENT_STANDING_TTL_MS = 2000;
+
+/**
+ * Looks up clients' standing (revoked? which dealers?) with a short cache, so a request does not
+ * pay a database round trip for data that changes rarely. Concurrent misses share one lookup.
+ */
+export class ClientDirectory {
+  private readonly entries = new Map<string, { standing: Promise<ClientStanding>; fetchedAt: number }>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: () => number = Date.now,
+    private readonly ttlMs = CLIENT_STANDING_TTL_MS,
+  ) {}
+
+  standing(clientId: string): Promise<ClientStanding> {
+    const now = this.clock();
+    const entry = this.entries.get(clientId);
+    if (entry && now - entry.fetchedAt < this.ttlMs) return entry.standing;
+    const standing = this.fetch(clientId);
+    this.entries.set(clientId, { standing, fetchedAt: now });
+    // A failed lookup (database down) must not be remembered.
+    standing.catch(() => this.entries.delete(clientId));
+    return standing;
+  }
+
+  private async fetch(clientId: string): Promise<ClientStanding> {
+    const client = await findClient(this.db, clientId);
+    if (!client) return { status: 'unknown' };
+    if (client.revoked_at !== null) return { status: 'revoked' };
+    if (client.all_dealers === 1) return { status: 'active', access: { kind: 'all' } };
+    const dealerIds = new Set(await listGrantedDealerIds(this.db, clientId));
+    return { status: 'active', access: { kind: 'granted', dealerIds } };
+  }
+}

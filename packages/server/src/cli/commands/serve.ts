@@ -1,0 +1,75 @@
+import { armingSettingsPath, TOKEN_PATH } from '@chekt-partner/contract';
+import type { Command } from 'commander';
+import { type Config, ConfigError, loadConfig } from '../../config.js';
+import { DEMO, type NewClient, Provisioning } from '../../provisioning/provisioning.js';
+import { closeOnSignals, createLogger, startServer } from '../../server.js';
+import { type CommonOptions, commonOptions } from '../common-options.js';
+import { UsageError } from '../usage.js';
+import { withStore } from '../with-store.js';
+
+interface ServeOptions extends CommonOptions {
+  port?: string;
+  host?: string;
+  demo?: boolean;
+}
+
+export function registerServeCommand(program: Command): void {
+  commonOptions(
+    program
+      .command('serve')
+      .description('run the API server (flags override PORT, HOST, DATABASE_URL)')
+      .option('--port <port>', 'port to listen on; 0 picks a free one (default: PORT, else 8080)')
+      .option('--host <host>', 'address to listen on (default: HOST, else 127.0.0.1)')
+      .option('--demo', "seed the API reference's example once and print a demo client's credentials"),
+  ).action(async (options: ServeOptions) => {
+    const config = serveConfig(options);
+    const demo = options.demo ? await seedDemo(config.databaseUrl) : undefined;
+    const logger = createLogger(config.logLevel);
+    const server = await startServer(config, logger);
+    closeOnSignals(server, logger);
+    if (demo) printDemo(server.url, demo, options.json);
+  });
+}
+
+function serveConfig(options: ServeOptions): Config {
+  try {
+    return loadConfig(process.env, {
+      ...(options.port === undefined ? {} : { port: options.port }),
+      ...(options.host === undefined ? {} : { host: options.host }),
+      ...(options.db === undefined ? {} : { databaseUrl: options.db }),
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+async function seedDemo(databaseUrl: string): Promise<NewClient> {
+  const { client } = await withStore(databaseUrl, (store) => new Provisioning(store.db).seedDemo());
+  return client;
+}
+
+/**
+ * The demo client's credentials, for a person on stderr (stdout carries the JSON logs), or with
+ * --json as one JSON line on stdout before the logs, for scripts.
+ */
+function printDemo(url: string, client: NewClient, json: boolean): void {
+  const path = armingSettingsPath(DEMO.dealerId, DEMO.siteId);
+  if (json) {
+    const document = { demo: { url, client_id: client.clientId, client_secret: client.clientSecret, path } };
+    process.stdout.write(`${JSON.stringify(document)}\n`);
+    return;
+  }
+  const curl = [
+    `TOKEN=$(curl -s -X POST ${url}${TOKEN_PATH} \\`,
+    `  -d grant_type=client_credentials -d client_id=${client.clientId} -d client_secret=${client.clientSecret} \\`,
+    `  | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
+    `curl ${url}${path} -H "Authorization: Bearer $TOKEN"`,
+  ].join('\n');
+  process.stderr.write(
+    `\nDemo data ready: dealer ${DEMO.dealerId}, site ${DEMO.siteId} "${DEMO.siteName}".\n` +
+      `Demo client (secret renewed at every --demo start):\n` +
+      `  client_id:     ${client.clientId}\n  client_secret: ${client.clientSecret}\n\n` +
+      `Try it:\n${curl}\n\n`,
+  );
+}

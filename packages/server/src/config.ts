@@ -1,0 +1,100 @@
+import { DEFAULT_TOKEN_TTL_SECONDS } from '@chekt-partner/contract';
+
+/**
+ * Everything the server can be told, read once at start, validated, and frozen.
+ * Nothing else in the server reads process.env.
+ */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string;
+  readonly tokenTtlSeconds: number;
+  readonly logLevel: LogLevel;
+  /** Explicit issuer (e.g. the public URL behind a proxy); undefined means "the address we listen on". */
+  readonly issuerUrl: string | undefined;
+  readonly pgPoolSize: number;
+  readonly pgStatementTimeoutMs: number;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/chekt-partner.db';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Source = Readonly<Record<string, string | undefined>>;
+
+/** Flags (already named like the variables) win over the environment. */
+export function loadConfig(env: Source, overrides: Partial<Record<keyof Config, string>> = {}): Config {
+  const read = (key: keyof Config, envName: string): string | undefined => overrides[key] ?? env[envName];
+  const config: Config = {
+    port: integerIn('PORT', read('port', 'PORT') ?? '8080', 0, 65535),
+    host: nonEmpty('HOST', read('host', 'HOST') ?? '127.0.0.1'),
+    databaseUrl: databaseUrl(read('databaseUrl', 'DATABASE_URL') ?? DEFAULT_DATABASE_URL),
+    tokenTtlSeconds: integerIn(
+      'TOKEN_TTL_SECONDS',
+      read('tokenTtlSeconds', 'TOKEN_TTL_SECONDS') ?? String(DEFAULT_TOKEN_TTL_SECONDS),
+      1,
+      86400,
+    ),
+    logLevel: logLevel(read('logLevel', 'LOG_LEVEL') ?? 'info'),
+    issuerUrl: issuerUrl(read('issuerUrl', 'ISSUER_URL')),
+    pgPoolSize: integerIn('PG_POOL_SIZE', read('pgPoolSize', 'PG_POOL_SIZE') ?? '10', 1, 1000),
+    pgStatementTimeoutMs: integerIn(
+      'PG_STATEMENT_TIMEOUT_MS',
+      read('pgStatementTimeoutMs', 'PG_STATEMENT_TIMEOUT_MS') ?? '5000',
+      0,
+      600000,
+    ),
+  };
+  return Object.freeze(config);
+}
+
+function integerIn(name: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text)) throw new ConfigError(`${name} must be an integer, got "${text}"`);
+  const value = Number(text);
+  if (value < min || value > max)
+    throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function nonEmpty(name: string, text: string): string {
+  if (text.trim() === '') throw new ConfigError(`${name} must not be empty`);
+  return text;
+}
+
+function logLevel(text: string): LogLevel {
+  const level = LOG_LEVELS.find((candidate) => candidate === text);
+  if (!level) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${text}"`);
+  return level;
+}
+
+export function databaseUrl(text: string): string {
+  if (/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(text) && text.length > 'sqlite:'.length) return text;
+  throw new ConfigError(
+    `DATABASE_URL / --db must be sqlite:<path> or postgres://..., got "${redactUrl(text)}"`,
+  );
+}
+
+function issuerUrl(text: string | undefined): string | undefined {
+  if (text === undefined || text === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`ISSUER_URL must be an absolute http(s) URL, got "${text}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`ISSUER_URL must be an http(s) URL, got "${text}"`);
+  }
+  if (url.search || url.hash) throw new ConfigError('ISSUER_URL must not have a query or fragment');
+  return text.replace(/\/+$/, '');
+}
+
+/** A database URL fit for a log line or an error message: the password replaced. */
+export function redactUrl(text: string): string {
+  return text.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+}

@@ -1,0 +1,33 @@
+import type { ErrorCode, OAuthErrorCode } from '@chekt-partner/contract';
+
+/**
+ * A failure the caller can act on. Domain code throws these with a contract error code; the one
+ * error boundary (http/error-handler.ts) turns the code into a status and the JSON envelope.
+ */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, options: { message?: string; field?: string; cause?: unknown } = {}) {
+    super(options.message ?? code, { cause: options.cause });
+    this.code = code;
+    this.field = options.field;
+  }
+
+  /** True when the message was written for this case rather than the code's generic text. */
+  get hasCustomMessage(): boolean {
+    return this.message !== this.code;
+  }
+}
+
+/** An RFC 6749 §5.2 error from the token endpoint, which answers in OAuth's own format. */
+export class OAuthError extends Error {
+  override name = 'OAuthError';
+  readonly code: OAuthErrorCode;
+
+  constructor(code: OAuthErrorCode, description: string) {
+    super(description);
+    this.code = code;
+  }
+}

@@ -1,0 +1,103 @@
+import { ERROR_CODES, type ErrorBody, type ErrorCode } from '@chekt-partner/contract';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../errors.js';
+import { isDatabaseUnavailable } from '../store/availability.js';
+
+const REALM = 'chekt-partner';
+export const RETRY_AFTER_SECONDS = 2;
+
+/**
+ * The one error boundary: every failure leaves as the JSON envelope with a stable code. 4xx say
+ * what was wrong; 5xx say nothing of the internals (those go to the log).
+ */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const apiError = toApiError(error as FastifyError);
+    const status = ERROR_CODES[apiError.code].status;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+    }
+    return sendApiError(request, reply, apiError);
+  });
+
+  app.setNotFoundHandler((request, reply) => sendApiError(request, reply, new ApiError('not_found')));
+}
+
+export function sendApiError(request: FastifyRequest, reply: FastifyReply, error: ApiError): FastifyReply {
+  const status = ERROR_CODES[error.code].status;
+  const challenge = wwwAuthenticate(error);
+  if (challenge) reply.header('www-authenticate', challenge);
+  if (status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  return reply.code(status).send(errorBody(error, request.id));
+}
+
+export function errorBody(error: ApiError, traceId: string): ErrorBody {
+  const body: ErrorBody = {
+    error: {
+      code: error.code,
+      message: error.hasCustomMessage ? error.message : ERROR_CODES[error.code].message,
+      trace_id: traceId,
+      request_id: traceId,
+    },
+  };
+  if (error.field !== undefined) body.error.field = error.field;
+  return body;
+}
+
+/** RFC 6750 §3: the challenge that tells the client what to do about a 401 or a scope 403. */
+function wwwAuthenticate(error: ApiError): string | undefined {
+  if (error.code === 'unauthorized') return `Bearer realm="${REALM}"`;
+  const description = quoted(error.hasCustomMessage ? error.message : ERROR_CODES[error.code].message);
+  if (error.code === 'invalid_token') {
+    return `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`;
+  }
+  if (error.code === 'insufficient_scope') {
+    return `Bearer realm="${REALM}", error="insufficient_scope", error_description="${description}"`;
+  }
+  return undefined;
+}
+
+function quoted(text: string): string {
+  return text.replace(/["\\]/g, '');
+}
+
+function toApiError(error: FastifyError): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error.validation) return fromValidation(error);
+  const mapped = FASTIFY_CODES[error.code];
+  if (mapped) return new ApiError(mapped, { cause: error });
+  if (error instanceof SyntaxError && error.statusCode === 400)
+    return new ApiError('malformed_json', { cause: error });
+  if (isDatabaseUnavailable(error)) return new ApiError('service_unavailable', { cause: error });
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return new ApiError('bad_request', { message: error.message, cause: error });
+  }
+  return new ApiError('internal_error', { cause: error });
+}
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_body',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+};
+
+/** Schema failures, named by what the caller got wrong rather than by validator keyword. */
+function fromValidation(error: FastifyError): ApiError {
+  const first = error.validation?.[0];
+  if (!first || error.validationContext !== 'body')
+    return new ApiError('bad_request', { message: error.message });
+  const params = first.params as Record<string, unknown>;
+  if (first.keyword === 'additionalProperties') {
+    const field = String(params.additionalProperty);
+    return new ApiError('unknown_field', {
+      field,
+      message: `Unknown field "${field}": only security_type may be sent`,
+    });
+  }
+  if (first.instancePath.startsWith('/security_type') || params.missingProperty === 'security_type') {
+    return new ApiError('invalid_security_type', { field: 'security_type' });
+  }
+  return new ApiError('invalid_body');
+}

@@ -1,0 +1,27 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { isValidTraceId, TRACE_ID_HEADER } from '@chekt-partner/contract';
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../errors.js';
+
+/**
+ * The request id *is* the trace id: the caller's x-partner-trace-id when it is sane, otherwise a
+ * fresh UUID. Fastify stamps it on every log line of the request.
+ */
+export function traceIdOf(request: IncomingMessage): string {
+  const sent = request.headers[TRACE_ID_HEADER];
+  return typeof sent === 'string' && isValidTraceId(sent) ? sent : randomUUID();
+}
+
+/** Echoes the trace id on every response and refuses an unusable one before it reaches a log. */
+export function registerTraceId(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    const sent = request.headers[TRACE_ID_HEADER];
+    if (sent !== undefined && sent !== request.id) {
+      throw new ApiError('invalid_trace_id', { field: TRACE_ID_HEADER });
+    }
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header(TRACE_ID_HEADER, request.id);
+  });
+}

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { SCOPES, type Scope } from '@chekt-partner/contract';
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { ApiError } from '../errors.js';
+import { SIGNING_ALG, type SigningKeys } from './signing-keys.js';
+
+/** What a verified access token tells us about its bearer. */
+export interface TokenClaims {
+  readonly clientId: string;
+  readonly scopes: ReadonlySet<Scope>;
+  /** Expiry, seconds since the epoch. */
+  readonly exp: number;
+}
+
+export interface AccessTokenSettings {
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+}
+
+/** Issues RFC 9068 JWT access tokens. */
+export async function issueAccessToken(
+  keys: SigningKeys,
+  settings: AccessTokenSettings,
+  clientId: string,
+  scopes: readonly Scope[],
+  now = Date.now(),
+): Promise<string> {
+  const iat = Math.floor(now / 1000);
+  return new SignJWT({ client_id: clientId, scope: scopes.join(' ') })
+    .setProtectedHeader({ alg: SIGNING_ALG, kid: keys.active.kid, typ: 'at+jwt' })
+    .setIssuer(settings.issuer)
+    .setAudience(settings.audience)
+    .setSubject(clientId)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + settings.ttlSeconds)
+    .setJti(randomUUID())
+    .sign(keys.active.privateKey);
+}
+
+const MAX_CACHED_TOKENS = 50_000;
+
+/**
+ * Verifies access tokens strictly (issuer, audience, algorithm, typ, required claims) and
+ * remembers each verified token until it expires, so a busy client costs one signature check per
+ * token rather than per request. Expiry is still checked on every use; revocation is the
+ * client directory's job, not this cache's.
+ */
+export class AccessTokenVerifier {
+  private readonly cache = new Map<string, TokenClaims>();
+  private readonly keySet: ReturnType<typeof createLocalJWKSet>;
+
+  constructor(
+    keys: SigningKeys,
+    private readonly settings: AccessTokenSettings,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.keySet = createLocalJWKSet(keys.jwks);
+  }
+
+  async verify(token: string): Promise<TokenClaims> {
+    const nowSeconds = this.clock() / 1000;
+    const cached = this.cache.get(token);
+    if (cached) {
+      if (cached.exp > nowSeconds) return cached;
+      this.cache.delete(token);
+      throw invalidToken('The access token expired');
+    }
+    const claims = await this.verifySignatureAndClaims(token, nowSeconds);
+    this.remember(token, claims);
+    return claims;
+  }
+
+  private async verifySignatureAndClaims(token: string, nowSeconds: number): Promise<TokenClaims> {
+    try {
+      const { payload } = await jwtVerify(token, this.keySet, {
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        algorithms: [SIGNING_ALG],
+        typ: 'at+jwt',
+        requiredClaims: ['exp', 'iat', 'sub', 'client_id', 'jti'],
+        currentDate: new Date(nowSeconds * 1000),
+      });
+      const clientId = payload.client_id;
+      if (typeof clientId !== 'string' || clientId !== payload.sub)
+        throw invalidToken('Malformed token claims');
+      return { clientId, scopes: parseScopes(payload.scope), exp: payload.exp as number };
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw invalidToken(describeJoseFailure(error), error);
+    }
+  }
+
+  private remember(token: string, claims: TokenClaims): void {
+    if (this.cache.size >= MAX_CACHED_TOKENS) {
+      // Map iterates in insertion order: drop the oldest entry.
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    this.cache.set(token, claims);
+  }
+}
+
+function parseScopes(scope: unknown): ReadonlySet<Scope> {
+  if (typeof scope !== 'string') return new Set();
+  return new Set(scope.split(' ').filter((name): name is Scope => name in SCOPES));
+}
+
+function invalidToken(message: string, cause?: unknown): ApiError {
+  return new ApiError('invalid_token', { message, cause });
+}
+
+function describeJoseFailure(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'The access token expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed)
+    return `The access token's ${error.claim} claim is not valid here`;
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+    return 'The access token signature is not valid';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'The access token was not signed by this server';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed)
+    return 'The access token uses a signing algorithm this server does not accept';
+  return 'The access token is malformed';
+}

@@ -1,0 +1,78 @@
+import {
+  ALL_SCOPES,
+  AUTHORIZATION_SERVER_METADATA_PATH,
+  JWKS_PATH,
+  OAuthErrorSchema,
+  TOKEN_PATH,
+  TokenResponseSchema,
+} from '@chekt-partner/contract';
+import formBody from '@fastify/formbody';
+import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import { ApiError, OAuthError } from '../errors.js';
+import { isDatabaseUnavailable } from '../store/availability.js';
+import type { AccessTokenSettings } from './access-tokens.js';
+import type { SigningKeys } from './signing-keys.js';
+import { handleTokenRequest, type TokenEndpointDeps } from './token-endpoint.js';
+
+export interface OAuthRoutesOptions extends TokenEndpointDeps {
+  keys: SigningKeys;
+  settings: AccessTokenSettings;
+}
+
+/** The authorization server: token endpoint (RFC 6749 §4.4), JWKS, and metadata (RFC 8414). */
+export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, deps) => {
+  await app.register(formBody, { bodyLimit: 8 * 1024 });
+
+  app.post(TOKEN_PATH, {
+    schema: {
+      operationId: 'issueToken',
+      response: { 200: TokenResponseSchema, 400: OAuthErrorSchema, 401: OAuthErrorSchema },
+    },
+    // The token endpoint answers in RFC 6749 §5.2's own format, not the API's error envelope.
+    errorHandler: (error, _request, reply) => {
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      if (error instanceof OAuthError) {
+        if (error.code === 'invalid_client') reply.header('www-authenticate', 'Basic realm="chekt-partner"');
+        const status = error.code === 'invalid_client' ? 401 : 400;
+        return reply.code(status).send({ error: error.code, error_description: error.message });
+      }
+      if (
+        error instanceof ApiError ||
+        isDatabaseUnavailable(error) ||
+        (error as FastifyError).statusCode === undefined
+      ) {
+        // Not the client's fault: let the API-wide boundary answer 503/500.
+        throw error;
+      }
+      return reply.code(400).send({ error: 'invalid_request', error_description: (error as Error).message });
+    },
+    handler: async (request, reply) => {
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      const { clientId, ...token } = await handleTokenRequest(deps, {
+        contentType: request.headers['content-type'],
+        authorization: request.headers.authorization,
+        body: request.body,
+      });
+      request.log.info({ client_id: clientId }, 'access token issued');
+      return token;
+    },
+  });
+
+  app.get(JWKS_PATH, async (_request, reply) => {
+    reply.header('cache-control', 'public, max-age=300');
+    return deps.keys.jwks;
+  });
+
+  app.get(AUTHORIZATION_SERVER_METADATA_PATH, async () => {
+    const issuer = deps.settings.issuer;
+    return {
+      issuer,
+      token_endpoint: `${issuer}${TOKEN_PATH}`,
+      jwks_uri: `${issuer}${JWKS_PATH}`,
+      grant_types_supported: ['client_credentials'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      scopes_supported: ALL_SCOPES,
+      response_types_supported: [],
+    };
+  });
+};

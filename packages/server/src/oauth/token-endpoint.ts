@@ -1,0 +1,91 @@
+import { ALL_SCOPES, SCOPES, type Scope, type TokenResponse } from '@chekt-partner/contract';
+import type { Kysely } from 'kysely';
+import { OAuthError } from '../errors.js';
+import { findClient } from '../store/repositories/clients.js';
+import type { Database } from '../store/schema.js';
+import { type AccessTokenSettings, issueAccessToken } from './access-tokens.js';
+import { readClientCredentials } from './client-authentication.js';
+import { clientSecretMatches, hashClientSecret } from './client-secrets.js';
+import type { SigningKeys } from './signing-keys.js';
+
+export interface TokenRequest {
+  contentType: string | undefined;
+  authorization: string | undefined;
+  body: unknown;
+}
+
+export interface TokenEndpointDeps {
+  db: Kysely<Database>;
+  keys: SigningKeys;
+  settings: AccessTokenSettings;
+}
+
+/**
+ * The client credentials grant (RFC 6749 §4.4) as a pipeline: each step is one rule of the RFC
+ * and throws an OAuthError (§5.2) when the request breaks it.
+ */
+export async function handleTokenRequest(
+  deps: TokenEndpointDeps,
+  request: TokenRequest,
+): Promise<TokenResponse & { clientId: string }> {
+  requireFormEncoding(request.contentType);
+  const params = singleValuedParams(request.body);
+  requireGrantTypePresent(params);
+  const credentials = readClientCredentials(request.authorization, params);
+  await authenticateClient(deps.db, credentials.clientId, credentials.clientSecret);
+  requireClientCredentialsGrant(params.grant_type);
+  const scopes = grantedScopes(params.scope);
+  const accessToken = await issueAccessToken(deps.keys, deps.settings, credentials.clientId, scopes);
+  return {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    expires_in: deps.settings.ttlSeconds,
+    scope: scopes.join(' '),
+    clientId: credentials.clientId,
+  };
+}
+
+function requireFormEncoding(contentType: string | undefined): void {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType === 'application/x-www-form-urlencoded') return;
+  throw new OAuthError('invalid_request', 'The token request must be application/x-www-form-urlencoded');
+}
+
+/** §3.2: "Request and response parameters MUST NOT be included more than once." */
+function singleValuedParams(body: unknown): Record<string, string> {
+  if (body === null || typeof body !== 'object') return {};
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(body)) {
+    if (Array.isArray(value))
+      throw new OAuthError('invalid_request', `The parameter ${name} was sent more than once`);
+    if (typeof value === 'string') params[name] = value;
+  }
+  return params;
+}
+
+function requireGrantTypePresent(params: Record<string, string>): void {
+  if (!params.grant_type) throw new OAuthError('invalid_request', 'The grant_type parameter is required');
+}
+
+function requireClientCredentialsGrant(grantType: string | undefined): void {
+  if (grantType === 'client_credentials') return;
+  throw new OAuthError('unsupported_grant_type', 'Only grant_type=client_credentials is supported');
+}
+
+async function authenticateClient(db: Kysely<Database>, clientId: string, secret: string): Promise<void> {
+  const client = await findClient(db, clientId);
+  // Hash even for an unknown client, so the answer takes as long either way.
+  const matches = client ? clientSecretMatches(secret, client.secret_hash) : hashClientSecret(secret) === '';
+  if (!client || !matches || client.revoked_at !== null) {
+    throw new OAuthError('invalid_client', 'Client authentication failed');
+  }
+}
+
+/** No scope asked for means every scope; asking for one we do not know is invalid_scope. */
+function grantedScopes(scope: string | undefined): Scope[] {
+  if (scope === undefined || scope.trim() === '') return [...ALL_SCOPES];
+  const requested = scope.trim().split(/ +/);
+  const unknown = requested.filter((name) => !(name in SCOPES));
+  if (unknown.length > 0) throw new OAuthError('invalid_scope', `Unknown scope: ${unknown.join(' ')}`);
+  return ALL_SCOPES.filter((name) => requested.includes(name));
+}

@@ -1,0 +1,149 @@
+import type { SecurityType } from '@chekt-partner/contract';
+import type { Kysely } from 'kysely';
+import { generateClientId, generateClientSecret, hashClientSecret } from '../oauth/client-secrets.js';
+import { findClient, insertClient, revokeClient, updateClientSecret } from '../store/repositories/clients.js';
+import { findDealer, insertDealer } from '../store/repositories/dealers.js';
+import { findSiteByExternalId, insertSite, nextSiteId, type SiteRow } from '../store/repositories/sites.js';
+import type { Database } from '../store/schema.js';
+
+/** A provisioning request that conflicts with what is stored (not a usage mistake). */
+export class ProvisioningError extends Error {
+  override name = 'ProvisioningError';
+}
+
+export interface NewClient {
+  clientId: string;
+  clientSecret: string;
+  name: string;
+  dealerIds: number[] | 'all';
+}
+
+/** What operators set up: dealers, their sites, and the partner clients that may reach them. */
+export class Provisioning {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async addDealer(dealerId: number, name: string): Promise<{ dealer_id: number; name: string }> {
+    if (await findDealer(this.db, dealerId)) throw new ProvisioningError(`dealer ${dealerId} already exists`);
+    await insertDealer(this.db, { id: dealerId, name, created_at: this.now().toISOString() });
+    return { dealer_id: dealerId, name };
+  }
+
+  async addSite(site: {
+    dealerId: number;
+    externalSiteId: string;
+    name: string;
+    siteId?: number;
+    securityType?: SecurityType;
+  }): Promise<SiteRow> {
+    await this.requireDealers([site.dealerId]);
+    if (await findSiteByExternalId(this.db, site.dealerId, site.externalSiteId)) {
+      throw new ProvisioningError(
+        `dealer ${site.dealerId} already has a site with external id "${site.externalSiteId}"`,
+      );
+    }
+    const now = this.now().toISOString();
+    return this.db.transaction().execute(async (trx) => {
+      const id = site.siteId ?? (await nextSiteId(trx));
+      const taken = await trx.selectFrom('sites').select('id').where('id', '=', id).executeTakeFirst();
+      if (taken) throw new ProvisioningError(`site id ${id} is already taken`);
+      const row: SiteRow = {
+        id,
+        dealer_id: site.dealerId,
+        external_site_id: site.externalSiteId,
+        name: site.name,
+        security_type: site.securityType ?? 1,
+        created_at: now,
+        updated_at: now,
+      };
+      await insertSite(trx, row);
+      return row;
+    });
+  }
+
+  async addClient(name: string, dealers: number[] | 'all'): Promise<NewClient> {
+    if (dealers !== 'all') await this.requireDealers(dealers);
+    const clientId = generateClientId();
+    const clientSecret = generateClientSecret();
+    const row = {
+      id: clientId,
+      name,
+      secret_hash: hashClientSecret(clientSecret),
+      all_dealers: dealers === 'all' ? (1 as const) : (0 as const),
+      created_at: this.now().toISOString(),
+      revoked_at: null,
+    };
+    await this.db
+      .transaction()
+      .execute((trx) => insertClient(trx, row, dealers === 'all' ? [] : unique(dealers)));
+    return { clientId, clientSecret, name, dealerIds: dealers };
+  }
+
+  async revokeClient(clientId: string): Promise<void> {
+    if (!(await revokeClient(this.db, clientId, this.now().toISOString()))) {
+      throw new ProvisioningError(`no client with id ${clientId}`);
+    }
+  }
+
+  /**
+   * The seed document's own example, created once: dealer 12345 with site 1 "Gangnam Headquarters".
+   * The demo client's secret is renewed on every call, because only its hash is stored and the
+   * operator needs a secret they can paste.
+   */
+  async seedDemo(): Promise<{ seeded: boolean; client: NewClient }> {
+    const seeded = !(await findDealer(this.db, DEMO.dealerId));
+    if (seeded) {
+      await this.addDealer(DEMO.dealerId, DEMO.dealerName);
+      await this.addSite({
+        dealerId: DEMO.dealerId,
+        siteId: DEMO.siteId,
+        externalSiteId: DEMO.externalSiteId,
+        name: DEMO.siteName,
+        securityType: 1,
+      });
+    }
+    const clientSecret = generateClientSecret();
+    if (await findClient(this.db, DEMO.clientId)) {
+      await updateClientSecret(this.db, DEMO.clientId, hashClientSecret(clientSecret));
+    } else {
+      await insertClient(
+        this.db,
+        {
+          id: DEMO.clientId,
+          name: 'Demo client',
+          secret_hash: hashClientSecret(clientSecret),
+          all_dealers: 0,
+          created_at: this.now().toISOString(),
+          revoked_at: null,
+        },
+        [DEMO.dealerId],
+      );
+    }
+    return {
+      seeded,
+      client: { clientId: DEMO.clientId, clientSecret, name: 'Demo client', dealerIds: [DEMO.dealerId] },
+    };
+  }
+
+  private async requireDealers(dealerIds: number[]): Promise<void> {
+    for (const dealerId of dealerIds) {
+      if (!(await findDealer(this.db, dealerId)))
+        throw new ProvisioningError(`no dealer with id ${dealerId}`);
+    }
+  }
+}
+
+export const DEMO = {
+  dealerId: 12345,
+  dealerName: 'Demo Dealer',
+  siteId: 1,
+  externalSiteId: '1234567890',
+  siteName: 'Gangnam Headquarters',
+  clientId: 'demo-client',
+} as const;
+
+function unique(values: number[]): number[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,103 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { Dialect } from './store.js';
+
+/**
+ * Versioned migrations, applied in name order on every start. Never edit one that has shipped:
+ * add the next. Written with Kysely's schema builder so both backends run the same steps; the
+ * only backend-specific detail is how an auto-incrementing key is spelled.
+ */
+function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001_initial': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('dealers')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('sites')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('dealer_id', 'integer', (c) => c.notNull().references('dealers.id'))
+          .addColumn('external_site_id', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('security_type', 'integer', (c) => c.notNull().check(sql`security_type between 1 and 4`))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addUniqueConstraint('sites_dealer_external_unique', ['dealer_id', 'external_site_id'])
+          .execute();
+        // The hot query filters on (id, dealer_id); the primary key already serves it.
+
+        await db.schema
+          .createTable('clients')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('secret_hash', 'text', (c) => c.notNull())
+          .addColumn('all_dealers', 'integer', (c) => c.notNull().check(sql`all_dealers in (0, 1)`))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('revoked_at', 'text')
+          .execute();
+
+        await db.schema
+          .createTable('client_dealer_grants')
+          .addColumn('client_id', 'text', (c) => c.notNull().references('clients.id'))
+          .addColumn('dealer_id', 'integer', (c) => c.notNull().references('dealers.id'))
+          .addPrimaryKeyConstraint('client_dealer_grants_pk', ['client_id', 'dealer_id'])
+          .execute();
+
+        await db.schema
+          .createTable('signing_keys')
+          .addColumn('kid', 'text', (c) => c.primaryKey())
+          .addColumn('slot', 'text', (c) => c.unique())
+          .addColumn('alg', 'text', (c) => c.notNull())
+          .addColumn('private_jwk', 'text', (c) => c.notNull())
+          .addColumn('public_jwk', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+
+        let history = db.schema.createTable('arming_history');
+        history =
+          dialect === 'postgres'
+            ? history.addColumn('id', 'bigserial', (c) => c.primaryKey())
+            : history.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
+        await history
+          .addColumn('site_id', 'integer', (c) => c.notNull().references('sites.id'))
+          .addColumn('dealer_id', 'integer', (c) => c.notNull())
+          .addColumn('from_type', 'integer', (c) => c.notNull())
+          .addColumn('to_type', 'integer', (c) => c.notNull())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('trace_id', 'text', (c) => c.notNull())
+          .addColumn('changed_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('arming_history_site_idx')
+          .on('arming_history')
+          .columns(['site_id', 'id'])
+          .execute();
+      },
+    },
+  };
+}
+
+class InCodeMigrations implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations(this.dialect);
+  }
+}
+
+/**
+ * Brings the schema up to date. Kysely's migrator takes a lock (an advisory lock on PostgreSQL),
+ * so instances starting at the same moment apply each migration exactly once.
+ */
+export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  const migrator = new Migrator({ db, provider: new InCodeMigrations(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((result) => result.status === 'Error');
+  if (error || failed) {
+    const cause = error instanceof Error ? error : new Error(String(error));
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${cause.message}`, { cause });
+  }
+}

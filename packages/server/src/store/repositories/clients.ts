@@ -1,0 +1,51 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { ClientsTable, Database } from '../schema.js';
+
+export type ClientRow = Selectable<ClientsTable>;
+
+export async function findClient(db: Kysely<Database>, clientId: string): Promise<ClientRow | undefined> {
+  return db.selectFrom('clients').selectAll().where('id', '=', clientId).executeTakeFirst();
+}
+
+export async function listGrantedDealerIds(db: Kysely<Database>, clientId: string): Promise<number[]> {
+  const rows = await db
+    .selectFrom('client_dealer_grants')
+    .select('dealer_id')
+    .where('client_id', '=', clientId)
+    .execute();
+  return rows.map((row) => Number(row.dealer_id));
+}
+
+export async function insertClient(
+  db: Kysely<Database>,
+  client: ClientRow,
+  dealerIds: number[],
+): Promise<void> {
+  await db.insertInto('clients').values(client).execute();
+  if (dealerIds.length === 0) return;
+  await db
+    .insertInto('client_dealer_grants')
+    .values(dealerIds.map((dealerId) => ({ client_id: client.id, dealer_id: dealerId })))
+    .execute();
+}
+
+/** Returns false when there is no such client. Revoking twice keeps the first time. */
+export async function revokeClient(db: Kysely<Database>, clientId: string, now: string): Promise<boolean> {
+  const client = await findClient(db, clientId);
+  if (!client) return false;
+  if (client.revoked_at !== null) return true;
+  await db.updateTable('clients').set({ revoked_at: now }).where('id', '=', clientId).execute();
+  return true;
+}
+
+export async function updateClientSecret(
+  db: Kysely<Database>,
+  clientId: string,
+  secretHash: string,
+): Promise<void> {
+  await db
+    .updateTable('clients')
+    .set({ secret_hash: secretHash, revoked_at: null })
+    .where('id', '=', clientId)
+    .execute();
+}
