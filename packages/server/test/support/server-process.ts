@@ -1,0 +1,88 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The production build of the operator CLI, as an operator would run it. */
+export const CLI_PATH = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  /** Every stdout line so far (pino JSON lines, plus the demo document with --json). */
+  stdout: string[];
+  stderr: string[];
+  /** Sends the signal and resolves with the exit code once the process has ended. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts `chekt-partner serve` as a separate process on a free port and waits until it says it is
+ * listening. Only this process is ever signalled, by its own PID.
+ */
+export async function startServerProcess(options: {
+  db: string;
+  args?: string[];
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [CLI_PATH, 'serve', '--port', '0', '--db', options.db, ...(options.args ?? [])], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  collectLines(child.stderr, stderr);
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start: ${stderr.join('\n')}`)),
+      options.timeoutMs ?? 15000,
+    );
+    collectLines(child.stdout, stdout, (line) => {
+      const parsed = parseJson(line);
+      if (parsed?.msg === 'server listening' && typeof parsed.url === 'string') {
+        clearTimeout(timer);
+        resolve(parsed.url);
+      }
+    });
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening: ${stderr.join('\n')}`));
+    });
+  });
+
+  return {
+    url,
+    pid: child.pid as number,
+    child,
+    stdout,
+    stderr,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+function collectLines(stream: NodeJS.ReadableStream | null, into: string[], onLine?: (line: string) => void): void {
+  let pending = '';
+  stream?.setEncoding('utf8');
+  stream?.on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      into.push(line);
+      onLine?.(line);
+    }
+  });
+}
+
+export function parseJson(line: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
