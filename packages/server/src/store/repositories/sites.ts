@@ -1,23 +1,36 @@
 import type { SecurityType } from '@chekt-partner/contract';
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { reusableQuery } from '../reusable-query.js';
 import type { Database, SitesTable } from '../schema.js';
 import type { Dialect } from '../store.js';
 
 export type SiteRow = Selectable<SitesTable>;
 export type SiteSummary = Pick<SiteRow, 'id' | 'external_site_id' | 'name' | 'security_type'>;
 
-/** The dealer is part of the WHERE: a site of another dealer is simply not found. */
+const findSiteQuery = reusableQuery(['siteId', 'dealerId'], (db: Kysely<Database>, p: SiteKey) =>
+  db
+    .selectFrom('sites')
+    .select(['id', 'external_site_id', 'name', 'security_type'])
+    .where('id', '=', p.siteId)
+    .where('dealer_id', '=', p.dealerId),
+);
+
+interface SiteKey extends Record<string, unknown> {
+  siteId: number;
+  dealerId: number;
+}
+
+/**
+ * The dealer is part of the WHERE: a site of another dealer is simply not found. Every GET runs
+ * this, so it is compiled once (reusableQuery) rather than built per request.
+ */
 export async function findSite(
   db: Kysely<Database>,
   dealerId: number,
   siteId: number,
 ): Promise<SiteSummary | undefined> {
-  return db
-    .selectFrom('sites')
-    .select(['id', 'external_site_id', 'name', 'security_type'])
-    .where('id', '=', siteId)
-    .where('dealer_id', '=', dealerId)
-    .executeTakeFirst();
+  const { rows } = await findSiteQuery(db, { siteId, dealerId });
+  return rows[0];
 }
 
 /**
