@@ -33,6 +33,24 @@ export async function findSite(
   return rows[0];
 }
 
+const findSiteForUpdateQueries = {
+  sqlite: reusableQuery(['siteId', 'dealerId'], (db: Kysely<Database>, p: SiteKey) =>
+    db
+      .selectFrom('sites')
+      .select(['id', 'external_site_id', 'name', 'security_type'])
+      .where('id', '=', p.siteId)
+      .where('dealer_id', '=', p.dealerId),
+  ),
+  postgres: reusableQuery(['siteId', 'dealerId'], (db: Kysely<Database>, p: SiteKey) =>
+    db
+      .selectFrom('sites')
+      .select(['id', 'external_site_id', 'name', 'security_type'])
+      .where('id', '=', p.siteId)
+      .where('dealer_id', '=', p.dealerId)
+      .forUpdate(),
+  ),
+};
+
 /**
  * Reads the site inside a write transaction, locking its row on PostgreSQL so that concurrent
  * updates see each other's value. SQLite needs no lock clause: its writers are serialized.
@@ -43,14 +61,18 @@ export async function findSiteForUpdate(
   dealerId: number,
   siteId: number,
 ): Promise<SiteSummary | undefined> {
-  return trx
-    .selectFrom('sites')
-    .select(['id', 'external_site_id', 'name', 'security_type'])
-    .where('id', '=', siteId)
-    .where('dealer_id', '=', dealerId)
-    .$if(dialect === 'postgres', (query) => query.forUpdate())
-    .executeTakeFirst();
+  const { rows } = await findSiteForUpdateQueries[dialect](trx, { siteId, dealerId });
+  return rows[0];
 }
+
+const updateSecurityTypeQuery = reusableQuery(
+  ['siteId', 'securityType', 'now'],
+  (db: Kysely<Database>, p: { siteId: number; securityType: SecurityType; now: string }) =>
+    db
+      .updateTable('sites')
+      .set({ security_type: p.securityType, updated_at: p.now })
+      .where('id', '=', p.siteId),
+);
 
 export async function updateSecurityType(
   trx: Kysely<Database>,
@@ -58,11 +80,7 @@ export async function updateSecurityType(
   securityType: SecurityType,
   now: string,
 ): Promise<void> {
-  await trx
-    .updateTable('sites')
-    .set({ security_type: securityType, updated_at: now })
-    .where('id', '=', siteId)
-    .execute();
+  await updateSecurityTypeQuery(trx, { siteId, securityType, now });
 }
 
 export async function insertSite(db: Kysely<Database>, site: SiteRow): Promise<void> {
