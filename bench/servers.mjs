@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { spawnPinned, stop } from './processes.mjs';
 
@@ -26,6 +26,7 @@ export async function startBaseline({ logFile }) {
 
 async function startLogged(args, env, logFile) {
   // Append mode, so the bench may truncate the log between runs while the server keeps writing.
+  writeFileSync(logFile, '');
   const out = openSync(logFile, 'a');
   const startedAt = performance.now();
   const child = spawnPinned('server', process.execPath, args, {
