@@ -2,11 +2,11 @@
 // same run, interleaved, medians reported as ratios. See bench/README.md.
 import { spawnSync } from 'node:child_process';
 import { truncateSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readOptions } from './options.mjs';
-import { killAll, pinning, rssOf, spawnPinned } from './processes.mjs';
+import { cpuSecondsOf, killAll, pinning, rssOf, spawnPinned } from './processes.mjs';
 import { formatTable, summarize } from './report.mjs';
 import { freshDatabase, seed } from './seed.mjs';
 import { startApiServer, startBaseline } from './servers.mjs';
@@ -70,6 +70,8 @@ async function benchOneDatabase(options, siteCount) {
       // Baseline and scenarios take turns within each round, so drift in the machine hits both.
       for (const scenario of ['baseline', ...options.scenarios]) {
         const target = scenario === 'baseline' ? baseline : server;
+        const cpuBefore = await cpuSecondsOf(target.pid);
+        const loadBefore = loadavg()[0];
         const result = await load(options, {
           kind: scenario === 'baseline' ? 'get' : scenario,
           url: target.url,
@@ -78,12 +80,18 @@ async function benchOneDatabase(options, siteCount) {
           clientId: client.clientId,
           clientSecret: client.clientSecret,
         });
+        const cpuAfter = await cpuSecondsOf(target.pid);
+        if (cpuBefore !== undefined && cpuAfter !== undefined) {
+          result.cpuMicrosPerRequest = ((cpuAfter - cpuBefore) * 1e6) / result.totalWithWarmup;
+        }
+        result.loadAverage = Math.max(loadBefore, loadavg()[0]);
         // RSS right after the load: the memory the process needed to serve it.
         if (scenario === 'baseline' || scenario === 'get') result.rssBytes = await rssOf(target.pid);
         samples[scenario].push(result);
         log(
           `round ${round} ${scenario.padEnd(8)} ${Math.round(result.requestsPerSecond)} req/s, ` +
-            `p99 ${result.p99Ms} ms, errors ${result.errors}`,
+            `p99 ${result.p99Ms} ms, errors ${result.errors}, ` +
+            `${result.cpuMicrosPerRequest?.toFixed(0)} CPU µs/req, load average ${result.loadAverage.toFixed(1)}`,
         );
         truncateSync(scenario === 'baseline' ? baselineLog : serverLog);
       }
@@ -92,6 +100,8 @@ async function benchOneDatabase(options, siteCount) {
     const notes = [
       `server start-up with ${siteCount.toLocaleString('en-US')} sites: ${Math.round(server.startupMs)} ms ` +
         `(spawn to "server listening"); seeding ${Math.round(client.seedMs)} ms`,
+      `machine load average (1 min) during the runs: ${loadRange(samples)} on ${cpus().length} CPUs ` +
+        '(other work on the machine lowers req/s; CPU µs/req is steadier)',
       `median of ${options.repetitions} x ${options.durationS} s after ${options.warmupS} s warm-up; ` +
         `RSS after the GET (server) and baseline runs`,
     ];
@@ -155,6 +165,11 @@ async function fetchToken(url, client) {
   });
   if (response.status !== 200) throw new Error(`token request failed: ${response.status}`);
   return (await response.json()).access_token;
+}
+
+function loadRange(samples) {
+  const loads = Object.values(samples).flatMap((runs) => runs.map((run) => run.loadAverage));
+  return `${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`;
 }
 
 function describeMachine() {

@@ -17,18 +17,33 @@ export function summarize(samples) {
       p99Ms: median(runs.map((run) => run.p99Ms)),
       errors: runs.reduce((sum, run) => sum + run.errors, 0),
       rssBytes: median(runs.map((run) => run.rssBytes)),
+      cpuMicrosPerRequest: median(runs.map((run) => run.cpuMicrosPerRequest)),
       repetitions: runs.length,
     };
   }
   const baseline = rows.baseline;
   for (const row of Object.values(rows)) {
     row.ratio = baseline?.requestsPerSecond ? row.requestsPerSecond / baseline.requestsPerSecond : undefined;
+    // The same ratio in CPU terms: baseline CPU per request over this scenario's.
+    row.cpuRatio = baseline?.cpuMicrosPerRequest
+      ? baseline.cpuMicrosPerRequest / row.cpuMicrosPerRequest
+      : undefined;
   }
   return rows;
 }
 
 export function formatTable(title, rows, extra) {
-  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'server RSS MB', 'ratio'];
+  const header = [
+    'scenario',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'server RSS MB',
+    'ratio',
+    'CPU µs/req',
+    'CPU ratio',
+  ];
   const lines = Object.entries(rows).map(([name, row]) => [
     name,
     fixed(row.requestsPerSecond, 0),
@@ -37,6 +52,8 @@ export function formatTable(title, rows, extra) {
     String(row.errors),
     row.rssBytes === undefined ? '-' : fixed(row.rssBytes / 2 ** 20, 1),
     fixed(row.ratio, 3),
+    fixed(row.cpuMicrosPerRequest, 0),
+    fixed(row.cpuRatio, 3),
   ]);
   const widths = header.map((cell, i) => Math.max(cell.length, ...lines.map((line) => line[i].length)));
   const format = (cells) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
