@@ -13,7 +13,9 @@ export function createLogger(level: Config['logLevel']): Logger {
   // Asynchronous writes: a synchronous write(2) per request line sat on every request's path. Lines
   // logged while a write is in flight are coalesced into the next one; nothing waits for a buffer
   // to fill, so a quiet server's lines still appear at once.
-  const destination = pino.destination({ dest: 1, sync: false });
+  // maxWrite 4 KiB instead of 16: SonicBoom measures the byte length of the chunk it appends to
+  // on every line, which with 16 KiB chunks cost a few % of a GET's CPU.
+  const destination = pino.destination({ dest: 1, sync: false, maxWrite: 4096 });
   // Whatever is still buffered when the process ends anyway (process.exit, a crash) is written now.
   process.once('exit', () => {
     try {
@@ -26,12 +28,29 @@ export function createLogger(level: Config['logLevel']): Logger {
     {
       level,
       base: { service: 'chekt-partner' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimePerMillisecond(),
       // Belt and braces: even if a header object were logged one day, these never reach the output.
       redact: ['req.headers.authorization', 'headers.authorization', 'client_secret', 'access_token'],
     },
     destination,
   );
+}
+
+/**
+ * pino's isoTime output (`,"time":"2026-01-01T00:00:00.000Z"`), formatting the date once per
+ * millisecond: under load many lines share a millisecond, and toISOString was a few % of a GET.
+ */
+function isoTimePerMillisecond(): () => string {
+  let lastMs = -1;
+  let lastField = '';
+  return () => {
+    const now = Date.now();
+    if (now !== lastMs) {
+      lastMs = now;
+      lastField = `,"time":"${new Date(now).toISOString()}"`;
+    }
+    return lastField;
+  };
 }
 
 /**
