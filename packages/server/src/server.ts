@@ -10,12 +10,18 @@ export interface RunningServer {
 }
 
 export function createLogger(level: Config['logLevel']): Logger {
-  // Asynchronous writes: a synchronous write(2) per request line sat on every request's path. Lines
-  // logged while a write is in flight are coalesced into the next one; nothing waits for a buffer
-  // to fill, so a quiet server's lines still appear at once.
-  // maxWrite 4 KiB instead of 16: SonicBoom measures the byte length of the chunk it appends to
-  // on every line, which with 16 KiB chunks cost a few % of a GET's CPU.
-  const destination = pino.destination({ dest: 1, sync: false, maxWrite: 4096 });
+  // Asynchronous, batched writes: a synchronous write(2) per request line sat on every request's
+  // path. Lines gather into ~4 KiB writes (a write per line was ~5% of a GET's CPU); a quiet
+  // server's lines still appear within 50 ms (periodicFlush), and important ones are flushed at
+  // once. maxWrite is kept small because SonicBoom measures the byte length of the chunk it
+  // appends to on every line, which with its default 16 KiB chunks cost a few % more.
+  const destination = pino.destination({
+    dest: 1,
+    sync: false,
+    minLength: 4096,
+    maxWrite: 8192,
+    periodicFlush: 50,
+  });
   // Whatever is still buffered when the process ends anyway (process.exit, a crash) is written now.
   process.once('exit', () => {
     try {
@@ -72,6 +78,8 @@ export async function startServer(
   });
   const url = await app.listen({ port: config.port, host: config.host });
   logger.info({ url, database: redactUrl(config.databaseUrl), dialect: store.dialect }, 'server listening');
+  // Scripts and operators wait for this line: do not leave it in the log buffer.
+  logger.flush();
   return { url, close: () => app.close() };
 }
 
