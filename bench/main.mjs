@@ -28,6 +28,16 @@ async function main() {
   writeFileSync(RESULTS, `${JSON.stringify(document, null, 2)}\n`);
   for (const run of runs) process.stdout.write(formatTable(run.title, run.rows, run.notes));
   log(`results written to ${RESULTS}`);
+  // A run whose requests failed measured something else (a 401 is cheap): say so in the exit code.
+  const failed = runs.flatMap((run) =>
+    Object.entries(run.rows)
+      .filter(([, row]) => row.errors > 0)
+      .map(([name]) => `${run.title}: ${name}`),
+  );
+  if (failed.length > 0) {
+    log(`errors (non-2xx, timeouts) in: ${failed.join('; ')}`);
+    process.exitCode = 1;
+  }
 }
 
 /** `tsc --build` is incremental: when the build is current this costs about a second and builds nothing. */
