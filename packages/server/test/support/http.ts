@@ -46,3 +46,20 @@ export function errorCodeOf(response: ApiResponse): string | undefined {
 export function traceIdOf(response: ApiResponse): string | null {
   return response.headers.get(TRACE_ID_HEADER);
 }
+
+/**
+ * Polls until the call answers `status` or the deadline passes; resolves with how long it took
+ * (Infinity when it never did). Bounded: never waits past `withinMs` plus one call.
+ */
+export async function msUntilStatus(
+  request: () => Promise<ApiResponse>,
+  status: number,
+  withinMs: number,
+): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < withinMs) {
+    if ((await request()).status === status) return Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return Number.POSITIVE_INFINITY;
+}
