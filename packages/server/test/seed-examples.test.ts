@@ -92,7 +92,7 @@ describe("the API reference's examples, unchanged but for the base URL", () => {
         },
       },
     );
-    const settings = await response.json();
+    const settings = (await response.json()) as { security_type: number };
     expect(settings.security_type).toEqual(expect.any(Number));
 
     const updateResponse = await fetch(
@@ -107,7 +107,7 @@ describe("the API reference's examples, unchanged but for the base URL", () => {
         body: JSON.stringify({ security_type: 3 }),
       },
     );
-    const updated = await updateResponse.json();
+    const updated = (await updateResponse.json()) as { security_type: number };
     expect(updated.security_type).toBe(3);
   });
 
