@@ -26,9 +26,12 @@ describe('three stateless instances on one PostgreSQL', () => {
     database = await createPostgresDatabase(postgresAdminUrl());
     // All three start at the same moment on an empty database: migrations and the first signing
     // key must each happen exactly once, without any instance failing.
-    instances = await Promise.all(
+    const started = await Promise.allSettled(
       [1, 2, 3].map(() => startServerProcess({ db: database.url, env: { ISSUER_URL } })),
     );
+    instances = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     store = await openStore(database.url);
     await provisioning(store).addDealer(DEALER, 'Scale-out dealer');
     siteIds = [];
