@@ -1,4 +1,5 @@
 import { TRACE_ID_HEADER } from '@chekt-partner/contract/trace-id';
+import { unlessAborted } from './cancellation.js';
 import { errorFromResponse } from './error-from-response.js';
 import type { TokenCache } from './token-cache.js';
 import { newTraceId } from './trace-id.js';
@@ -33,7 +34,7 @@ export class ApiRequester {
   ): Promise<ApiAnswer> {
     const traceId = options.traceId ?? newTraceId();
     for (let refreshed = false; ; refreshed = true) {
-      const token = await this.tokens.token();
+      const token = await unlessAborted(this.tokens.token(), options.signal);
       const response = await send(this.transport, {
         url: `${this.baseUrl}${path}`,
         method,

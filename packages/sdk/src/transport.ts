@@ -1,4 +1,5 @@
 import { TRACE_ID_HEADER } from '@chekt-partner/contract/trace-id';
+import { pause } from './cancellation.js';
 import { ChektConnectionError, ChektTimeoutError } from './errors.js';
 import { type AttemptOutcome, retryDelayMs } from './retry-policy.js';
 
@@ -97,20 +98,4 @@ function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause instanceof Error ? error.cause.message : undefined;
   return cause ? `${error.message} (${cause})` : error.message;
-}
-
-/** Waits between attempts, cut short (with the caller's reason) if the caller cancels. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

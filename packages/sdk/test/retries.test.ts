@@ -17,6 +17,7 @@ import {
   type ScriptedServer,
   startScriptedServer,
 } from './support/scripted-server.js';
+import { waitUntil } from './support/wait.js';
 
 const credentials = { clientId: 'client', clientSecret: 'secret' };
 const servers: ScriptedServer[] = [];
@@ -143,6 +144,34 @@ describe('retries (against a scripted HTTP server on 127.0.0.1)', () => {
     const expected = `Basic ${Buffer.from('id%3Awith+colon:s3cret%2F%2B').toString('base64')}`;
     expect(server.tokenRequests()[0]?.authorization).toBe(expected);
     expect(server.apiRequests()[0]?.authorization).toBe('Bearer scripted-token');
+  });
+});
+
+describe('cancellation by the caller', () => {
+  it('cuts short the pause before a retry', async () => {
+    const server = await scripted(refusal(503, { 'retry-after': '30' }), OK);
+    const chekt = new ChektPartnerClient({ ...credentials, baseUrl: server.url });
+    const controller = new AbortController();
+    const call = chekt.armingSettings.get(1, 1, { signal: controller.signal });
+    await waitUntil(async () => server.apiRequests().length === 1, 5000);
+    const reason = new Error('no longer needed');
+    controller.abort(reason);
+    await expect(call).rejects.toBe(reason);
+    expect(server.apiRequests()).toHaveLength(1);
+  });
+
+  it('stops waiting for a token fetch that hangs, without breaking it for other calls', async () => {
+    const server = await startScriptedServer([OK], ['never-answer']);
+    servers.push(server);
+    const chekt = new ChektPartnerClient({ ...credentials, baseUrl: server.url, timeoutMs: 1000 });
+    const controller = new AbortController();
+    const cancelled = chekt.armingSettings.get(1, 1, { signal: controller.signal });
+    const patient = chekt.armingSettings.get(1, 1);
+    await waitUntil(async () => server.tokenRequests().length === 1, 5000);
+    controller.abort(new Error('cancelled'));
+    await expect(cancelled).rejects.toThrow('cancelled');
+    // The shared fetch times out, is retried, and the patient call gets its answer.
+    expect(await patient).toEqual(ARMING_SETTINGS);
   });
 });
 

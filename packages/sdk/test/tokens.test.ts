@@ -11,8 +11,8 @@ import {
   SEED_SITE,
   SITE_ID,
   startPartnerApi,
-  waitUntil,
 } from './support/partner-api.js';
+import { waitUntil } from './support/wait.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
