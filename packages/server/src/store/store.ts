@@ -67,8 +67,11 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     // Fail fast while the database is unreachable instead of queueing requests behind a dead socket.
     connectionTimeoutMillis: 2000,
   });
-  // An idle client losing its connection (database restart) must not crash the process.
+  // A connection dying (database restart, network cut) must fail the query that uses it, never
+  // crash the process: the pool reports idle clients' errors, and each client reports its own
+  // when it dies while checked out between two queries. The pool then discards the dead client.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -62,12 +62,13 @@ describe('a PostgreSQL outage under PATCH load', () => {
         const traceId = randomUUID();
         const startedIn = phase;
         const started = performance.now();
+        // A refused or reset connection (the server died) is recorded as status 0, never thrown.
         const response = await call(server.url, armingSettingsPath(DEALER, siteId), {
           method: 'PATCH',
           token,
           headers: { 'content-type': 'application/json', 'x-partner-trace-id': traceId },
           body: JSON.stringify({ security_type: type }),
-        });
+        }).catch(() => ({ status: 0, body: {}, headers: new Headers(), text: '' }));
         answers.push({
           status: response.status,
           code: (response.body as { error?: { code?: string } }).error?.code,
@@ -110,6 +111,8 @@ describe('a PostgreSQL outage under PATCH load', () => {
       await load;
     }
 
+    // The database went away; the server did not.
+    expect(server.child.exitCode).toBeNull();
     const down = answers.filter((answer) => answer.phase === 'down' && answer.status !== 200);
     expect(down.length).toBeGreaterThan(0);
     for (const answer of down) {
