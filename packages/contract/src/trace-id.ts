@@ -1,3 +1,4 @@
+// Imports nothing, so the SDK can load it at runtime (subpath ./trace-id) without TypeBox.
 export const TRACE_ID_HEADER = 'x-partner-trace-id';
 
 /** Visible ASCII only, at most 128 characters: safe to echo in a header and write in a log line. */

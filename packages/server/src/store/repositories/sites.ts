@@ -7,23 +7,29 @@ import type { Dialect } from '../store.js';
 export type SiteRow = Selectable<SitesTable>;
 export type SiteSummary = Pick<SiteRow, 'id' | 'external_site_id' | 'name' | 'security_type'>;
 
-const findSiteQuery = reusableQuery(['siteId', 'dealerId'], (db: Kysely<Database>, p: SiteKey) =>
-  db
-    .selectFrom('sites')
-    .select(['id', 'external_site_id', 'name', 'security_type'])
-    .where('id', '=', p.siteId)
-    .where('dealer_id', '=', p.dealerId),
-);
-
 interface SiteKey extends Record<string, unknown> {
   siteId: number;
   dealerId: number;
 }
 
-/**
- * The dealer is part of the WHERE: a site of another dealer is simply not found. Every GET runs
- * this, so it is compiled once (reusableQuery) rather than built per request.
- */
+/** The dealer is part of the WHERE: a site of another dealer is simply not found. */
+function siteUnderDealer(db: Kysely<Database>, p: SiteKey) {
+  return db
+    .selectFrom('sites')
+    .select(['id', 'external_site_id', 'name', 'security_type'])
+    .where('id', '=', p.siteId)
+    .where('dealer_id', '=', p.dealerId);
+}
+
+// Every GET runs the first and every PATCH the second: compiled once (reusableQuery), not per request.
+const findSiteQuery = reusableQuery(['siteId', 'dealerId'], siteUnderDealer);
+const findSiteForUpdateQueries = {
+  sqlite: reusableQuery(['siteId', 'dealerId'], siteUnderDealer),
+  postgres: reusableQuery(['siteId', 'dealerId'], (db: Kysely<Database>, p: SiteKey) =>
+    siteUnderDealer(db, p).forUpdate(),
+  ),
+};
+
 export async function findSite(
   db: Kysely<Database>,
   dealerId: number,
@@ -32,24 +38,6 @@ export async function findSite(
   const { rows } = await findSiteQuery(db, { siteId, dealerId });
   return rows[0];
 }
-
-const findSiteForUpdateQueries = {
-  sqlite: reusableQuery(['siteId', 'dealerId'], (db: Kysely<Database>, p: SiteKey) =>
-    db
-      .selectFrom('sites')
-      .select(['id', 'external_site_id', 'name', 'security_type'])
-      .where('id', '=', p.siteId)
-      .where('dealer_id', '=', p.dealerId),
-  ),
-  postgres: reusableQuery(['siteId', 'dealerId'], (db: Kysely<Database>, p: SiteKey) =>
-    db
-      .selectFrom('sites')
-      .select(['id', 'external_site_id', 'name', 'security_type'])
-      .where('id', '=', p.siteId)
-      .where('dealer_id', '=', p.dealerId)
-      .forUpdate(),
-  ),
-};
 
 /**
  * Reads the site inside a write transaction, locking its row on PostgreSQL so that concurrent
