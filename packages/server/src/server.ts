@@ -12,9 +12,9 @@ export interface RunningServer {
 export function createLogger(level: Config['logLevel']): Logger {
   // Asynchronous, batched writes: a synchronous write(2) per request line sat on every request's
   // path. Lines gather into ~4 KiB writes (a write per line was ~5% of a GET's CPU); a quiet
-  // server's lines still appear within 50 ms (periodicFlush), and important ones are flushed at
-  // once. maxWrite is kept small because SonicBoom measures the byte length of the chunk it
-  // appends to on every line, which with its default 16 KiB chunks cost a few % more.
+  // server's lines still appear within 50 ms (periodicFlush), and the launcher flushes the
+  // 'server listening' line at once. maxWrite is kept small because SonicBoom measures the byte
+  // length of the chunk it appends to on every line, which with 16 KiB chunks cost a few % more.
   const destination = pino.destination({
     dest: 1,
     sync: false,
@@ -78,8 +78,6 @@ export async function startServer(
   });
   const url = await app.listen({ port: config.port, host: config.host });
   logger.info({ url, database: redactUrl(config.databaseUrl), dialect: store.dialect }, 'server listening');
-  // Scripts and operators wait for this line: do not leave it in the log buffer.
-  logger.flush();
   return { url, close: () => app.close() };
 }
 
