@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import { type Store, openStore } from '../../src/store/store.js';
+import { openStore, type Store } from '../../src/store/store.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 /** The real app on a real port (127.0.0.1, port 0), in this process: fast to start, easy to inspect. */

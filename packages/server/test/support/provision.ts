@@ -19,7 +19,11 @@ export async function seedExample(store: Store): Promise<void> {
   await p.addSite({ dealerId: 12345, siteId: 1, externalSiteId: '1234567890', name: 'Gangnam Headquarters' });
 }
 
-export async function addClient(store: Store, dealers: number[] | 'all', name = 'test client'): Promise<TestClient> {
+export async function addClient(
+  store: Store,
+  dealers: number[] | 'all',
+  name = 'test client',
+): Promise<TestClient> {
   const created = await provisioning(store).addClient(name, dealers);
   return { clientId: created.clientId, clientSecret: created.clientSecret };
 }
@@ -30,7 +34,12 @@ export async function addSite(
   externalSiteId: string,
   securityType: SecurityType = 1,
 ): Promise<number> {
-  const row = await provisioning(store).addSite({ dealerId, externalSiteId, name: `Site ${externalSiteId}`, securityType });
+  const row = await provisioning(store).addSite({
+    dealerId,
+    externalSiteId,
+    name: `Site ${externalSiteId}`,
+    securityType,
+  });
   return row.id;
 }
 
@@ -43,7 +52,8 @@ export async function fetchToken(baseUrl: string, client: TestClient, scope?: st
     ...(scope === undefined ? {} : { scope }),
   });
   const response = await fetch(`${baseUrl}/oauth/token`, { method: 'POST', body });
-  if (response.status !== 200) throw new Error(`token request failed: ${response.status} ${await response.text()}`);
+  if (response.status !== 200)
+    throw new Error(`token request failed: ${response.status} ${await response.text()}`);
   const token = (await response.json()) as TokenResponse;
   return token.access_token;
 }

@@ -25,10 +25,14 @@ export async function startServerProcess(options: {
   env?: Record<string, string>;
   timeoutMs?: number;
 }): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI_PATH, 'serve', '--port', '0', '--db', options.db, ...(options.args ?? [])], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI_PATH, 'serve', '--port', '0', '--db', options.db, ...(options.args ?? [])],
+    {
+      env: { ...process.env, LOG_LEVEL: 'info', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const stdout: string[] = [];
   const stderr: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -65,7 +69,11 @@ export async function startServerProcess(options: {
   };
 }
 
-function collectLines(stream: NodeJS.ReadableStream | null, into: string[], onLine?: (line: string) => void): void {
+function collectLines(
+  stream: NodeJS.ReadableStream | null,
+  into: string[],
+  onLine?: (line: string) => void,
+): void {
   let pending = '';
   stream?.setEncoding('utf8');
   stream?.on('data', (chunk: string) => {
