@@ -1,6 +1,7 @@
 import {
   ALL_SCOPES,
   AUTHORIZATION_SERVER_METADATA_PATH,
+  ERROR_CODES,
   JWKS_PATH,
   OAuthErrorSchema,
   TOKEN_PATH,
@@ -35,6 +36,13 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
         if (error.code === 'invalid_client') reply.header('www-authenticate', 'Basic realm="chekt-partner"');
         const status = error.code === 'invalid_client' ? 401 : 400;
         return reply.code(status).send({ error: error.code, error_description: error.message });
+      }
+      // An API-wide rule broken before the token step (a bad x-partner-trace-id) is still the
+      // client's fault, and this endpoint states client faults in RFC 6749's own format.
+      if (error instanceof ApiError && ERROR_CODES[error.code].status < 500) {
+        return reply
+          .code(400)
+          .send({ error: 'invalid_request', error_description: ERROR_CODES[error.code].message });
       }
       if (
         error instanceof ApiError ||
