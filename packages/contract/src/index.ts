@@ -1,4 +1,5 @@
 export * from './arming-settings.js';
+export * from './discovery.js';
 export * from './errors.js';
 export * from './oauth.js';
 export * from './openapi/document.js';

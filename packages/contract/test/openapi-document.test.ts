@@ -29,6 +29,10 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(document.paths)).toEqual([
       '/partner/v1/dealers/{dealerId}/sites/{siteId}/arming-settings',
       '/oauth/token',
+      '/.well-known/jwks.json',
+      '/.well-known/oauth-authorization-server',
+      '/healthz',
+      '/readyz',
     ]);
   });
 

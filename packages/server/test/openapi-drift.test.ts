@@ -1,4 +1,13 @@
-import { armingSettingsPath, ERROR_CODES, TOKEN_PATH, TRACE_ID_EXAMPLE } from '@chekt-partner/contract';
+import {
+  AUTHORIZATION_SERVER_METADATA_PATH,
+  armingSettingsPath,
+  ERROR_CODES,
+  JWKS_PATH,
+  LIVENESS_PATH,
+  READINESS_PATH,
+  TOKEN_PATH,
+  TRACE_ID_EXAMPLE,
+} from '@chekt-partner/contract';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessServer, startInProcessServer } from './support/in-process-server.js';
@@ -283,6 +292,24 @@ const CASES: Case[] = [
     code: 'invalid_client',
     body: form({ grant_type: 'client_credentials' }),
   },
+  ...[JWKS_PATH, AUTHORIZATION_SERVER_METADATA_PATH, LIVENESS_PATH, READINESS_PATH].map(
+    (path): Case => ({ name: `discovery and probes: ${path}`, method: 'GET', path, status: 200 }),
+  ),
+  {
+    name: 'probe with an unusable trace id',
+    method: 'GET',
+    path: LIVENESS_PATH,
+    status: 400,
+    code: 'invalid_trace_id',
+    headers: () => ({ 'x-partner-trace-id': 'not visible ascii' }),
+  },
+  {
+    name: 'a method the probe path does not list',
+    method: 'POST',
+    path: LIVENESS_PATH,
+    status: 404,
+    code: 'not_found',
+  },
 ];
 
 async function replay(
@@ -379,7 +406,7 @@ describe('the OpenAPI document describes what the server really answers', () => 
 });
 
 describe('a failure inside the server', () => {
-  it('is a documented 500 whose body tells nothing of the internals', async () => {
+  it('is a documented 500 whose body tells nothing of the internals, and readiness says 503', async () => {
     const server = await startInProcessServer();
     await seedExample(server.store);
     const token = await fetchToken(server.url, await addClient(server.store, [12345]));
@@ -391,6 +418,9 @@ describe('a failure inside the server', () => {
       expect(errorCodeOf(result.body)).toBe('internal_error');
       expect(result.body).not.toMatch(/destroyed|stack|kysely/i);
       expect(result.problems).toEqual([]);
+      const readiness = await replay(server.url, { method: 'GET', path: READINESS_PATH });
+      expect(readiness.status, readiness.body).toBe(503);
+      expect(readiness.problems).toEqual([]);
     } finally {
       await server.app.close();
       await server.database.drop();

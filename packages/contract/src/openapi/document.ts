@@ -3,6 +3,7 @@ import { ARMING_SETTINGS_ROUTE, TOKEN_PATH } from '../paths.js';
 import { SECURITY_TYPE_VALUES, SECURITY_TYPES } from '../security-types.js';
 import { TRACE_ID_EXAMPLE } from '../trace-id.js';
 import { ARMING_SETTINGS_TAG, armingSettingsPathItem } from './arming-settings-path.js';
+import { DISCOVERY_TAG, discoveryPathItems, OPERATIONS_TAG } from './discovery-paths.js';
 import { componentHeaders, componentParameters } from './headers.js';
 import { componentSchemas } from './schemas.js';
 import { OAUTH_TAG, tokenPathItem } from './token-path.js';
@@ -34,10 +35,13 @@ export function buildOpenApiDocument({ serverUrl }: OpenApiOptions): OpenApiDocu
         description: 'Retrieve and update the security system configuration of customer sites',
       },
       { name: OAUTH_TAG, description: 'Access tokens for the API (OAuth 2.0 client credentials)' },
+      { name: DISCOVERY_TAG, description: "The authorization server's public keys and metadata" },
+      { name: OPERATIONS_TAG, description: "Probes for the operator's orchestrator and load balancer" },
     ],
     paths: {
       [toOpenApiPath(ARMING_SETTINGS_ROUTE)]: armingSettingsPathItem(),
       [TOKEN_PATH]: tokenPathItem(),
+      ...discoveryPathItems(base),
     },
     components: {
       schemas: componentSchemas(),
@@ -95,7 +99,7 @@ function overview(): string {
     '',
     'Errors are JSON: `{"error": {"code", "message", "trace_id", "request_id", "field"}}`, with a stable ' +
       'snake_case `code` (`field` only when one input is at fault). The token endpoint answers in ' +
-      "OAuth's own format instead (RFC 6749 §5.2). A method a path does not list is a 405 with an `Allow` " +
-      'header; a path not listed here is a 404.',
+      "OAuth's own format instead (RFC 6749 §5.2). A path not listed here is a 404; a method a path does not " +
+      'list is a 405 with an `Allow` header on the arming-settings path, a 404 elsewhere.',
   ].join('\n');
 }

@@ -1,4 +1,5 @@
 import { ArmingSettingsSchema, ArmingSettingsUpdateSchema, SecurityTypeSchema } from '../arming-settings.js';
+import { AuthorizationServerMetadataSchema, HealthSchema, JwkSchema, JwksSchema } from '../discovery.js';
 import { ErrorBodySchema } from '../errors.js';
 import { OAuthErrorSchema, TokenRequestSchema, TokenResponseSchema } from '../oauth.js';
 import { SECURITY_TYPE_VALUES, SECURITY_TYPES } from '../security-types.js';
@@ -16,6 +17,10 @@ const NAMED_SCHEMAS = {
   TokenRequest: TokenRequestSchema,
   TokenResponse: TokenResponseSchema,
   OAuthError: OAuthErrorSchema,
+  Jwk: JwkSchema,
+  Jwks: JwksSchema,
+  AuthorizationServerMetadata: AuthorizationServerMetadataSchema,
+  Health: HealthSchema,
 } as const;
 
 export type SchemaName = keyof typeof NAMED_SCHEMAS;

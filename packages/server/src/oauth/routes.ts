@@ -1,8 +1,10 @@
 import {
   ALL_SCOPES,
   AUTHORIZATION_SERVER_METADATA_PATH,
+  AuthorizationServerMetadataSchema,
   ERROR_CODES,
   JWKS_PATH,
+  JwksSchema,
   OAuthErrorSchema,
   TOKEN_PATH,
   TokenResponseSchema,
@@ -66,12 +68,20 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
     },
   });
 
-  app.get(JWKS_PATH, async (_request, reply) => {
-    reply.header('cache-control', 'public, max-age=300');
-    return deps.keys.jwks;
-  });
+  app.get(
+    JWKS_PATH,
+    { schema: { operationId: 'getJwks', response: { 200: JwksSchema } } },
+    async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=300');
+      return deps.keys.jwks;
+    },
+  );
 
-  app.get(AUTHORIZATION_SERVER_METADATA_PATH, async () => {
+  const metadataSchema = {
+    operationId: 'getAuthorizationServerMetadata',
+    response: { 200: AuthorizationServerMetadataSchema },
+  };
+  app.get(AUTHORIZATION_SERVER_METADATA_PATH, { schema: metadataSchema }, async () => {
     const issuer = deps.settings.issuer;
     return {
       issuer,

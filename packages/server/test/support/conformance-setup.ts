@@ -1,11 +1,12 @@
-import { API_PREFIX, TOKEN_PATH } from '@chekt-partner/contract';
+import { API_PREFIX } from '@chekt-partner/contract';
 import { afterEach } from 'vitest';
 import { openApiConformance } from './openapi-conformance.js';
 
 /**
- * Vitest setup file (vitest.config.ts): every response any test fetches from an API route of a
- * server on this machine is held to the OpenAPI document, so the whole server suite doubles as
- * the drift check. A test whose responses differ from the document fails with the differences.
+ * Vitest setup file (vitest.config.ts): every response any test fetches from a server on this
+ * machine, on a path the document lists or under /partner/v1/, is held to the OpenAPI document,
+ * so the whole server suite doubles as the drift check. A test whose responses differ from the
+ * document fails with the differences.
  */
 const problems: string[] = [];
 const originalFetch = globalThis.fetch;
@@ -41,5 +42,5 @@ function isLoopback(hostname: string): boolean {
 }
 
 function isApiPath(pathname: string): boolean {
-  return pathname.startsWith(`${API_PREFIX}/`) || pathname === TOKEN_PATH;
+  return pathname.startsWith(`${API_PREFIX}/`) || openApiConformance().covers(pathname);
 }
