@@ -24,6 +24,7 @@ describe.skipIf(!hasChromium)('the API reference page in Chromium', () => {
   let demo: DemoDocument;
   let browser: Browser;
   let page: Page;
+  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -31,6 +32,11 @@ describe.skipIf(!hasChromium)('the API reference page in Chromium', () => {
     demo = await waitForDemo(server);
     browser = await launchBrowser(new URL(demo.url).origin);
     page = await browser.context.newPage();
+    // A script error or a Content-Security-Policy violation shows up here.
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
     mkdirSync(ARTIFACTS, { recursive: true });
   });
 
@@ -46,6 +52,7 @@ describe.skipIf(!hasChromium)('the API reference page in Chromium', () => {
     for (const operationId of ['getArmingSettings', 'updateArmingSettings', 'issueToken']) {
       await expect.poll(() => page.locator(`[id$="-${operationId}"]`).count()).toBe(1);
     }
+    await page.screenshot({ path: `${ARTIFACTS}docs-page-top.png` });
     expect(browser.foreignRequests).toEqual([]);
   });
 
@@ -81,6 +88,7 @@ describe.skipIf(!hasChromium)('the API reference page in Chromium', () => {
       .locator('.live-responses-table')
       .screenshot({ path: `${ARTIFACTS}docs-patch-arming-settings.png` });
     expect(browser.foreignRequests).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 });
 

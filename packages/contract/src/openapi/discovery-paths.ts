@@ -1,6 +1,6 @@
 import { AUTHORIZATION_SERVER_METADATA_PATH, JWKS_PATH, LIVENESS_PATH, READINESS_PATH } from '../paths.js';
 import { errorResponses } from './error-responses.js';
-import { traceIdHeader } from './headers.js';
+import { parameterRef, traceIdHeader } from './headers.js';
 import { schemaRef } from './schemas.js';
 import type { JsonObject } from './types.js';
 
@@ -17,6 +17,7 @@ export function discoveryPathItems(serverUrl: string): Record<string, JsonObject
         summary: 'Public keys of the access tokens (RFC 7517)',
         description: 'Verify an access token with the key whose `kid` its header names.',
         security: [],
+        parameters: [parameterRef('TraceId')],
         responses: {
           200: ok('The public keys', 'Jwks', {
             'Cache-Control': {
@@ -37,6 +38,7 @@ export function discoveryPathItems(serverUrl: string): Record<string, JsonObject
         summary: 'Authorization server metadata (RFC 8414)',
         description: 'Where the token endpoint and keys are, and what they support.',
         security: [],
+        parameters: [parameterRef('TraceId')],
         responses: {
           200: ok(
             'The metadata',
@@ -63,6 +65,7 @@ export function discoveryPathItems(serverUrl: string): Record<string, JsonObject
         summary: 'Liveness: the process answers',
         description: 'Restart the instance when this stops answering.',
         security: [],
+        parameters: [parameterRef('TraceId')],
         responses: {
           200: ok('Alive', 'Health', {}, { status: 'ok' }),
           ...errorResponses(['invalid_trace_id', 'internal_error']),
@@ -76,6 +79,7 @@ export function discoveryPathItems(serverUrl: string): Record<string, JsonObject
         summary: 'Readiness: the database answers',
         description: 'Take the instance out of a load balancer while this is 503.',
         security: [],
+        parameters: [parameterRef('TraceId')],
         responses: {
           200: ok('Ready to serve', 'Health', {}, { status: 'ready' }),
           ...errorResponses(['invalid_trace_id', 'internal_error', 'service_unavailable']),
