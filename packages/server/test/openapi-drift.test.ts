@@ -418,6 +418,13 @@ describe('a failure inside the server', () => {
       expect(errorCodeOf(result.body)).toBe('internal_error');
       expect(result.body).not.toMatch(/destroyed|stack|kysely/i);
       expect(result.problems).toEqual([]);
+      const tokenRequest = await replay(server.url, {
+        method: 'POST',
+        path: TOKEN_PATH,
+        body: form({ grant_type: 'client_credentials', client_id: 'someone', client_secret: 'secret' }),
+      });
+      expect(tokenRequest.status, tokenRequest.body).toBe(500);
+      expect(tokenRequest.problems).toEqual([]);
       const readiness = await replay(server.url, { method: 'GET', path: READINESS_PATH });
       expect(readiness.status, readiness.body).toBe(503);
       expect(readiness.problems).toEqual([]);

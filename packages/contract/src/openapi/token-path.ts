@@ -69,7 +69,7 @@ export function tokenPathItem(): JsonObject {
             'WWW-Authenticate': headerRef('BasicChallenge'),
           },
         },
-        ...errorResponses(['internal_error', 'service_unavailable']),
+        ...serverErrorResponses(),
       },
     },
   };
@@ -93,4 +93,13 @@ function oauthErrorResponse(
 
 function oauthErrorHeaders(): JsonObject {
   return { ...traceIdHeader(), 'Cache-Control': headerRef('NoStore'), Pragma: headerRef('NoCache') };
+}
+
+/** The API's envelope for its own failures, still marked no-store like every token response. */
+function serverErrorResponses(): Record<string, JsonObject> {
+  const responses = errorResponses(['internal_error', 'service_unavailable']);
+  for (const response of Object.values(responses)) {
+    response.headers = { ...(response.headers as JsonObject), ...oauthErrorHeaders() };
+  }
+  return responses;
 }

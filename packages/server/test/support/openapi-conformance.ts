@@ -203,26 +203,3 @@ export function openApiConformance(): OpenApiConformance {
   shared ??= new OpenApiConformance(buildOpenApiDocument({ serverUrl: 'http://127.0.0.1' }));
   return shared;
 }
-
-/**
- * fetch, then fail unless the response is what the document says. Server tests can use it in
- * place of fetch so that every response they provoke is also a drift check. Returns the status,
- * headers and the body already read (as text and, when it is JSON, parsed).
- */
-export async function documentedFetch(
-  url: string,
-  init: RequestInit = {},
-): Promise<{ status: number; headers: Headers; text: string; json: unknown }> {
-  const response = await fetch(url, init);
-  const text = await response.text();
-  const problems = openApiConformance().problems({
-    method: init.method ?? 'GET',
-    url,
-    status: response.status,
-    headers: response.headers,
-    body: text,
-  });
-  if (problems.length > 0)
-    throw new Error(`response differs from the OpenAPI document:\n${problems.join('\n')}`);
-  return { status: response.status, headers: response.headers, text, json: parseJson(text) };
-}
