@@ -1,3 +1,4 @@
+// Imports nothing, so the SDK can load it at runtime (subpath ./paths) without TypeBox.
 export const API_PREFIX = '/partner/v1';
 export const ARMING_SETTINGS_ROUTE = `${API_PREFIX}/dealers/:dealerId/sites/:siteId/arming-settings`;
 export const TOKEN_PATH = '/oauth/token';

@@ -1,3 +1,4 @@
+// Imports nothing, so the SDK can load it at runtime (subpath ./security-types) without TypeBox.
 /**
  * The four security system types a site can run, exactly as the API reference lists them.
  * The numeric value is what travels on the wire; the slug is the stable name tools use.

@@ -1,7 +1,15 @@
+import { Type } from 'typebox';
 import { ArmingSettingsPathSchema } from '../arming-settings.js';
-import { TRACE_ID_EXAMPLE, TRACE_ID_HEADER, TraceIdSchema } from '../trace-id.js';
+import { TRACE_ID_EXAMPLE, TRACE_ID_HEADER, TRACE_ID_PATTERN } from '../trace-id.js';
 import { documentSchema } from './schemas.js';
 import type { JsonObject, Reference } from './types.js';
+
+/** The header's value as a schema, from the same pattern the server enforces. */
+const TraceIdSchema = Type.String({
+  pattern: TRACE_ID_PATTERN.source,
+  description: 'Request tracking id: 1-128 visible ASCII characters; a UUID is recommended',
+  examples: [TRACE_ID_EXAMPLE],
+});
 
 /** Request parameters shared by operations, referenced as #/components/parameters/<name>. */
 export function componentParameters(): Record<string, JsonObject> {

@@ -1,8 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -28,8 +26,8 @@ export interface StoreOptions {
 /** Opens (creating if needed) and migrates the database named by the URL. */
 export async function openStore(url: string, options: StoreOptions = {}): Promise<Store> {
   const store = url.startsWith('sqlite:')
-    ? openSqlite(url.slice('sqlite:'.length))
-    : openPostgres(url, options);
+    ? await openSqlite(url.slice('sqlite:'.length))
+    : await openPostgres(url, options);
   try {
     await migrateToLatest(store.db as Kysely<unknown>, store.dialect);
   } catch (error) {
@@ -39,7 +37,9 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
   return store;
 }
 
-function openSqlite(path: string): Store {
+// Each driver is loaded only when its backend is used: a CLI call on SQLite never loads pg.
+async function openSqlite(path: string): Promise<Store> {
+  const { default: SqliteDatabase } = await import('better-sqlite3');
   const file = path.replace(/^\/\/(?=\/)/, '');
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const connection = new SqliteDatabase(file);
@@ -58,7 +58,8 @@ function openSqlite(path: string): Store {
   };
 }
 
-function openPostgres(url: string, options: StoreOptions): Store {
+async function openPostgres(url: string, options: StoreOptions): Promise<Store> {
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: url,
     max: options.pgPoolSize ?? 10,
@@ -66,8 +67,11 @@ function openPostgres(url: string, options: StoreOptions): Store {
     // Fail fast while the database is unreachable instead of queueing requests behind a dead socket.
     connectionTimeoutMillis: 2000,
   });
-  // An idle client losing its connection (database restart) must not crash the process.
+  // A connection dying (database restart, network cut) must fail the query that uses it, never
+  // crash the process: the pool reports idle clients' errors, and each client reports its own
+  // when it dies while checked out between two queries. The pool then discards the dead client.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

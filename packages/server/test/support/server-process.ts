@@ -15,6 +15,13 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+// Servers still running when the test worker exits (a failed assertion before stop()) are
+// ended with it, so no test ever leaves a process behind.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /**
  * Starts `chekt-partner serve` as a separate process on a free port and waits until it says it is
  * listening. Only this process is ever signalled, by its own PID.
@@ -35,14 +42,21 @@ export async function startServerProcess(options: {
   );
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   collectLines(child.stderr, stderr);
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`server did not start: ${stderr.join('\n')}`)),
-      options.timeoutMs ?? 15000,
-    );
+    const timer = setTimeout(() => {
+      // Never leave a half-started server behind.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not say it was listening: ${stderr.join('\n')}`));
+    }, options.timeoutMs ?? 15000);
     collectLines(child.stdout, stdout, (line) => {
       const parsed = parseJson(line);
       if (parsed?.msg === 'server listening' && typeof parsed.url === 'string') {

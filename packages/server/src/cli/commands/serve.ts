@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../../config.js';
 import { DOCS_PATH } from '../../docs/page.js';
 import { DEMO, type NewClient, Provisioning } from '../../provisioning/provisioning.js';
-import { closeOnSignals, createLogger, startServer } from '../../server.js';
 import { type CommonOptions, commonOptions } from '../common-options.js';
 import { UsageError } from '../usage.js';
 import { withStore } from '../with-store.js';
@@ -25,6 +24,8 @@ export function registerServeCommand(program: Command): void {
   ).action(async (options: ServeOptions) => {
     const config = serveConfig(options);
     const demo = options.demo ? await seedDemo(config.databaseUrl) : undefined;
+    // The HTTP stack is loaded only by the command that serves, so provisioning commands start fast.
+    const { closeOnSignals, createLogger, startServer } = await import('../../server.js');
     const logger = createLogger(config.logLevel);
     const server = await startServer(config, logger);
     closeOnSignals(server, logger);

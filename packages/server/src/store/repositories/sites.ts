@@ -7,17 +7,20 @@ export type SiteRow = Selectable<SitesTable>;
 export type SiteSummary = Pick<SiteRow, 'id' | 'external_site_id' | 'name' | 'security_type'>;
 
 /** The dealer is part of the WHERE: a site of another dealer is simply not found. */
+function siteUnderDealer(db: Kysely<Database>, dealerId: number, siteId: number) {
+  return db
+    .selectFrom('sites')
+    .select(['id', 'external_site_id', 'name', 'security_type'])
+    .where('id', '=', siteId)
+    .where('dealer_id', '=', dealerId);
+}
+
 export async function findSite(
   db: Kysely<Database>,
   dealerId: number,
   siteId: number,
 ): Promise<SiteSummary | undefined> {
-  return db
-    .selectFrom('sites')
-    .select(['id', 'external_site_id', 'name', 'security_type'])
-    .where('id', '=', siteId)
-    .where('dealer_id', '=', dealerId)
-    .executeTakeFirst();
+  return siteUnderDealer(db, dealerId, siteId).executeTakeFirst();
 }
 
 /**
@@ -30,11 +33,7 @@ export async function findSiteForUpdate(
   dealerId: number,
   siteId: number,
 ): Promise<SiteSummary | undefined> {
-  return trx
-    .selectFrom('sites')
-    .select(['id', 'external_site_id', 'name', 'security_type'])
-    .where('id', '=', siteId)
-    .where('dealer_id', '=', dealerId)
+  return siteUnderDealer(trx, dealerId, siteId)
     .$if(dialect === 'postgres', (query) => query.forUpdate())
     .executeTakeFirst();
 }

@@ -1,0 +1,19 @@
+import { positionals } from '../arguments.js';
+import { describeSecurityType, describeSite } from '../arming-output.js';
+import type { Command } from '../command.js';
+import { clientFrom, traceIdFrom } from '../shared-options.js';
+
+/** chekt arming get <dealerId> <siteId> */
+export const armingGet: Command = {
+  words: ['arming', 'get'],
+  async run({ args, options, env }) {
+    const [dealerId, siteId] = positionals(args, ['dealerId', 'siteId']) as [string, string];
+    const traceId = traceIdFrom(options);
+    const client = clientFrom(options, env);
+    const settings = await client.armingSettings.get(dealerId, siteId, traceId ? { traceId } : {});
+    return {
+      json: settings,
+      human: `${describeSite(settings)}\nSecurity type: ${describeSecurityType(settings.security_type)}`,
+    };
+  },
+};

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+import { ChektApiError, ChektConnectionError, ChektError, ChektTimeoutError } from '../errors.js';
+import type { Command, CommandResult } from './command.js';
+import { armingGet } from './commands/arming-get.js';
+import { armingSet } from './commands/arming-set.js';
+import { type Environment, parseCommandLine } from './shared-options.js';
+import { USAGE, UsageError } from './usage.js';
+
+/**
+ * chekt: the integrator's command-line tool. The one place that prints outcomes and chooses the
+ * exit code: 0 done, 1 the API refused (or could not be reached), 2 called wrongly.
+ */
+const COMMANDS: readonly Command[] = [armingGet, armingSet];
+
+interface Streams {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+async function main(argv: string[], env: Environment, streams: Streams): Promise<number> {
+  let json = false;
+  try {
+    const { positionals, options } = parseCommandLine(argv);
+    json = options.json;
+    if (options.help) {
+      streams.stdout.write(USAGE);
+      return 0;
+    }
+    const command = COMMANDS.find((candidate) =>
+      candidate.words.every((word, index) => positionals[index] === word),
+    );
+    if (!command) {
+      throw new UsageError(
+        positionals.length === 0
+          ? 'no command given'
+          : `unknown command "${positionals.slice(0, 2).join(' ')}"`,
+      );
+    }
+    const result = await command.run({ args: positionals.slice(command.words.length), options, env });
+    print(result, json, streams);
+    return 0;
+  } catch (error) {
+    return report(error, json, streams);
+  }
+}
+
+function print(result: CommandResult, json: boolean, { stdout }: Streams): void {
+  stdout.write(json ? `${JSON.stringify(result.json)}\n` : `${result.human}\n`);
+}
+
+/** Prints what went wrong (stderr always; also one JSON document on stdout under --json) and picks the code. */
+function report(error: unknown, json: boolean, { stdout, stderr }: Streams): number {
+  if (error instanceof UsageError) {
+    stderr.write(`error: ${error.message}\n(run chekt --help for usage)\n`);
+    return 2;
+  }
+  if (error instanceof ChektApiError) {
+    stderr.write(
+      `error: ${error.message} (HTTP ${error.status}, code ${error.code}, trace id ${error.traceId})\n`,
+    );
+    if (json) {
+      const document = {
+        status: error.status,
+        code: error.code,
+        message: error.message,
+        trace_id: error.traceId,
+      };
+      stdout.write(`${JSON.stringify({ error: document })}\n`);
+    }
+    return 1;
+  }
+  if (error instanceof ChektError) {
+    stderr.write(`error: ${error.message} (trace id ${error.traceId})\n`);
+    if (json) {
+      const document = { code: failureCode(error), message: error.message, trace_id: error.traceId };
+      stdout.write(`${JSON.stringify({ error: document })}\n`);
+    }
+    return 1;
+  }
+  stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  return 1;
+}
+
+/** A stable code for failures that are not the API's answer, so scripts can branch on them too. */
+function failureCode(error: ChektError): string {
+  if (error instanceof ChektTimeoutError) return 'timeout';
+  if (error instanceof ChektConnectionError) return 'connection_failed';
+  return 'unexpected_response';
+}
+
+process.exitCode = await main(process.argv.slice(2), process.env, process);

@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util';
+import { isValidTraceId } from '@chekt-partner/contract/trace-id';
+import { ChektPartnerClient } from '../client.js';
+import { UsageError } from './usage.js';
+
+/** The option group every command takes: where the API is, who we are, how to answer. */
+export const SHARED_OPTIONS = {
+  'client-id': { type: 'string' },
+  'client-secret': { type: 'string' },
+  'base-url': { type: 'string' },
+  'token-url': { type: 'string' },
+  'trace-id': { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+export interface ParsedCommandLine {
+  positionals: string[];
+  options: {
+    'client-id'?: string;
+    'client-secret'?: string;
+    'base-url'?: string;
+    'token-url'?: string;
+    'trace-id'?: string;
+    json: boolean;
+    help: boolean;
+  };
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export function parseCommandLine(args: string[]): ParsedCommandLine {
+  try {
+    const { positionals, values } = parseArgs({
+      args,
+      options: SHARED_OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
+    return { positionals, options: values };
+  } catch (error) {
+    // parseArgs throws TypeError with a readable message for unknown or malformed options.
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Flags win over the environment; a missing credential is a usage error, not an API error. */
+export function clientFrom(options: ParsedCommandLine['options'], env: Environment): ChektPartnerClient {
+  const clientId = required(options['client-id'] ?? env.CHEKT_CLIENT_ID, '--client-id or CHEKT_CLIENT_ID');
+  const clientSecret = required(
+    options['client-secret'] ?? env.CHEKT_CLIENT_SECRET,
+    '--client-secret or CHEKT_CLIENT_SECRET',
+  );
+  const baseUrl = required(options['base-url'] ?? env.CHEKT_BASE_URL, '--base-url or CHEKT_BASE_URL');
+  const tokenUrl = options['token-url'] ?? nonEmptyOrUndefined(env.CHEKT_TOKEN_URL);
+  try {
+    return new ChektPartnerClient({ clientId, clientSecret, baseUrl, ...(tokenUrl ? { tokenUrl } : {}) });
+  } catch (error) {
+    // The constructor rejects a malformed URL with a TypeError naming the option.
+    if (error instanceof TypeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** --trace-id, when given, must be something the API accepts as x-partner-trace-id. */
+export function traceIdFrom(options: ParsedCommandLine['options']): string | undefined {
+  const traceId = options['trace-id'];
+  if (traceId === undefined) return undefined;
+  if (!isValidTraceId(traceId)) {
+    throw new UsageError('--trace-id must be 1-128 visible ASCII characters (a UUID is recommended)');
+  }
+  return traceId;
+}
+
+function required(value: string | undefined, what: string): string {
+  if (value === undefined || value.trim() === '') throw new UsageError(`missing ${what}`);
+  return value;
+}
+
+function nonEmptyOrUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}

@@ -1,0 +1,83 @@
+import { TOKEN_PATH } from '@chekt-partner/contract/paths';
+import { ApiRequester } from './api-requester.js';
+import { ArmingSettingsResource } from './arming-settings.js';
+import { TokenCache } from './token-cache.js';
+import { requestAccessToken } from './token-endpoint.js';
+import type { TransportSettings } from './transport.js';
+
+export interface ChektPartnerClientOptions {
+  clientId: string;
+  clientSecret: string;
+  /** Where the API is, e.g. `https://api.chekt.com` (no `/partner/v1`). */
+  baseUrl: string;
+  /** The OAuth token endpoint; default `${baseUrl}/oauth/token`. */
+  tokenUrl?: string;
+  /** A fetch implementation (a proxy agent, instrumentation); default the platform's `fetch`. */
+  fetch?: typeof fetch;
+  /** Deadline for each attempt, in ms; default 30 000. */
+  timeoutMs?: number;
+  /** Retries after a 429, a 503, a timeout or a connection failure; default 2. */
+  maxRetries?: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_RETRIES = 2;
+
+/**
+ * The CHeKT Partner API. Tokens, retries and trace ids are handled inside:
+ *
+ *     const chekt = new ChektPartnerClient({ clientId, clientSecret, baseUrl });
+ *     const settings = await chekt.armingSettings.get(12345, 1);
+ */
+export class ChektPartnerClient {
+  readonly armingSettings: ArmingSettingsResource;
+
+  constructor(options: ChektPartnerClientOptions) {
+    const baseUrl = httpUrl('baseUrl', options.baseUrl).replace(/\/+$/, '');
+    const tokenUrl =
+      options.tokenUrl === undefined ? `${baseUrl}${TOKEN_PATH}` : httpUrl('tokenUrl', options.tokenUrl);
+    const credentials = {
+      clientId: nonEmpty('clientId', options.clientId),
+      clientSecret: nonEmpty('clientSecret', options.clientSecret),
+    };
+    const transport: TransportSettings = {
+      // Bound, so a fetch that relies on `this` being globalThis (browsers) still works.
+      fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+      timeoutMs: positiveInteger('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      maxRetries: nonNegativeInteger('maxRetries', options.maxRetries ?? DEFAULT_MAX_RETRIES),
+    };
+    const tokens = new TokenCache(() => requestAccessToken(transport, tokenUrl, credentials));
+    this.armingSettings = new ArmingSettingsResource(new ApiRequester(baseUrl, transport, tokens));
+  }
+}
+
+// Options are checked once, here, so a typo fails at construction and not at the first call.
+
+function nonEmpty(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${name} must be a non-empty string`);
+  return value;
+}
+
+function httpUrl(name: string, value: unknown): string {
+  const text = nonEmpty(name, value);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new TypeError(`${name} must be an absolute URL, got "${text}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`${name} must be an http(s) URL, got "${text}"`);
+  }
+  return text;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) throw new TypeError(`${name} must be a positive integer`);
+  return value;
+}
+
+function nonNegativeInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new TypeError(`${name} must be an integer >= 0`);
+  return value;
+}

@@ -1,0 +1,77 @@
+/** One access token as the token endpoint granted it. */
+export interface AccessTokenGrant {
+  accessToken: string;
+  /** `expires_in`; undefined when the server did not say (then the token is used until rejected). */
+  expiresInSeconds: number | undefined;
+  /** When the token request was sent: the server's clock started the lifetime no earlier. */
+  requestedAtMs: number;
+}
+
+/** Renew this long before expiry at most... */
+const MAX_REFRESH_MARGIN_MS = 60_000;
+/** ...and never later than this share of the lifetime before it (short-lived tokens). */
+const REFRESH_MARGIN_SHARE = 0.1;
+
+interface CachedToken {
+  value: string;
+  refreshAtMs: number;
+}
+
+/**
+ * Holds the client's access token. Fetched on first use, reused until shortly before it expires,
+ * fetched again when the API rejects it.
+ *
+ * - Single flight: callers arriving while a fetch is under way wait for that fetch; they never
+ *   start their own.
+ * - Generation counter: `invalidate` starts a new generation; a fetch begun in an older one still
+ *   answers its own callers but may not overwrite the cache, so a stale token never replaces a newer one.
+ */
+export class TokenCache {
+  #cached: CachedToken | undefined;
+  #pending: Promise<string> | undefined;
+  #generation = 0;
+
+  constructor(
+    private readonly fetchGrant: () => Promise<AccessTokenGrant>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A token believed valid: the cached one, or the result of the (single) fetch under way. */
+  token(): Promise<string> {
+    if (this.#cached && this.now() < this.#cached.refreshAtMs) return Promise.resolve(this.#cached.value);
+    this.#pending ??= this.#fetch();
+    return this.#pending;
+  }
+
+  /**
+   * The API rejected `rejected`. Forget it, unless it has already been replaced: of twenty calls
+   * rejected with the same token, only the first causes a new fetch; the others wait for it.
+   */
+  invalidate(rejected: string): void {
+    if (this.#cached?.value !== rejected) return;
+    this.#cached = undefined;
+    // A fetch under way began before the rejection and may hand back a token as stale as this one.
+    this.#pending = undefined;
+    this.#generation++;
+  }
+
+  async #fetch(): Promise<string> {
+    const generation = this.#generation;
+    try {
+      const grant = await this.fetchGrant();
+      if (generation === this.#generation) {
+        this.#cached = { value: grant.accessToken, refreshAtMs: refreshAt(grant) };
+      }
+      return grant.accessToken;
+    } finally {
+      if (generation === this.#generation) this.#pending = undefined;
+    }
+  }
+}
+
+function refreshAt(grant: AccessTokenGrant): number {
+  if (grant.expiresInSeconds === undefined) return Number.POSITIVE_INFINITY;
+  const lifetimeMs = grant.expiresInSeconds * 1000;
+  const marginMs = Math.min(MAX_REFRESH_MARGIN_MS, lifetimeMs * REFRESH_MARGIN_SHARE);
+  return grant.requestedAtMs + lifetimeMs - marginMs;
+}

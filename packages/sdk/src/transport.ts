@@ -1,0 +1,101 @@
+import { TRACE_ID_HEADER } from '@chekt-partner/contract/trace-id';
+import { pause } from './cancellation.js';
+import { ChektConnectionError, ChektTimeoutError } from './errors.js';
+import { type AttemptOutcome, retryDelayMs } from './retry-policy.js';
+
+export interface TransportSettings {
+  fetch: typeof fetch;
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+export interface OutgoingRequest {
+  url: string;
+  method: 'GET' | 'PATCH' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+  traceId: string;
+  /** The caller's own cancellation; never retried. */
+  signal?: AbortSignal | undefined;
+}
+
+export interface ReceivedResponse {
+  status: number;
+  headers: Headers;
+  /** The parsed JSON body; undefined when there was none or it was not JSON. */
+  body: unknown;
+}
+
+/**
+ * Sends a request, retrying as retry-policy.ts says. Resolves with the last answer whatever its
+ * status (the caller turns refusals into errors); rejects only when no answer came at all.
+ * Every attempt carries the same trace id: it names the operation, not the attempt.
+ */
+export async function send(settings: TransportSettings, request: OutgoingRequest): Promise<ReceivedResponse> {
+  for (let retriesDone = 0; ; retriesDone++) {
+    const result = await attempt(settings, request);
+    const outcome: AttemptOutcome =
+      result instanceof ChektTimeoutError
+        ? { kind: 'timed-out' }
+        : result instanceof ChektConnectionError
+          ? { kind: 'connection-failed' }
+          : { kind: 'response', status: result.status, headers: result.headers };
+    const delayMs = retryDelayMs(outcome, retriesDone, settings.maxRetries);
+    if (delayMs === undefined) {
+      if (result instanceof ChektConnectionError) throw result;
+      return result;
+    }
+    await pause(delayMs, request.signal);
+  }
+}
+
+/** One attempt with its own deadline; a failure to get any answer comes back as a value, not thrown. */
+async function attempt(
+  settings: TransportSettings,
+  request: OutgoingRequest,
+): Promise<ReceivedResponse | ChektConnectionError> {
+  const deadline = AbortSignal.timeout(settings.timeoutMs);
+  const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
+  try {
+    const response = await settings.fetch(request.url, {
+      method: request.method,
+      headers: { ...request.headers, [TRACE_ID_HEADER]: request.traceId },
+      body: request.body,
+      signal,
+    });
+    // The deadline covers the body too: a server that stalls mid-answer is as stuck as a silent one.
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: parseJson(text) };
+  } catch (error) {
+    // The caller cancelled: theirs to handle, not ours to retry.
+    if (request.signal?.aborted) throw request.signal.reason;
+    if (deadline.aborted) {
+      return new ChektTimeoutError(
+        `No answer from ${request.method} ${request.url} within ${settings.timeoutMs} ms`,
+        request.traceId,
+        { cause: error },
+      );
+    }
+    return new ChektConnectionError(
+      `Could not reach ${request.method} ${request.url}: ${describe(error)}`,
+      request.traceId,
+      { cause: error },
+    );
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** fetch reports every network failure as "fetch failed"; the useful part is in the cause. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  return cause ? `${error.message} (${cause})` : error.message;
+}

@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addSite } from '../../server/test/support/provision.js';
+import {
+  ChektApiError,
+  ChektAuthenticationError,
+  ChektConnectionError,
+  ChektError,
+  ChektForbiddenError,
+  ChektNotFoundError,
+  ChektPartnerClient,
+  ChektRateLimitError,
+  ChektServerError,
+  ChektTimeoutError,
+  ChektUnexpectedResponseError,
+  ChektValidationError,
+  type SecurityType,
+} from '../src/index.js';
+import { DEALER_ID, type PartnerApi, SEED_SITE, SITE_ID, startPartnerApi } from './support/partner-api.js';
+import { startScriptedServer } from './support/scripted-server.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+let api: PartnerApi;
+let chekt: ChektPartnerClient;
+
+beforeAll(async () => {
+  api = await startPartnerApi();
+  chekt = new ChektPartnerClient({ ...api.client, baseUrl: api.url });
+});
+afterAll(() => api.close());
+
+/** The rejection of `promise`, which must reject. */
+async function failure(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => expect.fail('expected the call to fail'),
+    (error: unknown) => error,
+  );
+}
+
+describe('happy paths', () => {
+  it('gets the documented shape', async () => {
+    expect(await chekt.armingSettings.get(DEALER_ID, SITE_ID)).toEqual(SEED_SITE);
+  });
+
+  it('updates, answers with the stored value, and a later get sees it', async () => {
+    const siteId = await addSite(api.server.store, DEALER_ID, 'update-me');
+    const updated = await chekt.armingSettings.update(String(DEALER_ID), String(siteId), {
+      security_type: 3,
+    });
+    expect(updated).toMatchObject({ site_id: siteId, external_site_id: 'update-me', security_type: 3 });
+    expect((await chekt.armingSettings.get(DEALER_ID, siteId)).security_type).toBe(3);
+  });
+
+  it("sends the caller's trace id, and a fresh UUID when the caller gives none", async () => {
+    await chekt.armingSettings.get(DEALER_ID, SITE_ID, { traceId: 'caller-trace-1' });
+    await chekt.armingSettings.get(DEALER_ID, SITE_ID);
+    const [named, fresh] = api.log.apiRequests().slice(-2);
+    expect(named?.traceId).toBe('caller-trace-1');
+    expect(fresh?.traceId).toMatch(UUID);
+  });
+
+  it('accepts a base URL with a trailing slash', async () => {
+    const client = new ChektPartnerClient({ ...api.client, baseUrl: `${api.url}/` });
+    expect(await client.armingSettings.get(DEALER_ID, SITE_ID)).toEqual(SEED_SITE);
+  });
+
+  it('rejects bad options at construction, naming the option', () => {
+    expect(() => new ChektPartnerClient({ ...api.client, baseUrl: 'api.chekt.com' })).toThrow(/baseUrl/);
+    expect(() => new ChektPartnerClient({ ...api.client, clientId: '', baseUrl: api.url })).toThrow(
+      /clientId/,
+    );
+    expect(() => new ChektPartnerClient({ ...api.client, baseUrl: api.url, maxRetries: -1 })).toThrow(
+      /maxRetries/,
+    );
+    expect(() => new ChektPartnerClient({ ...api.client, baseUrl: api.url, timeoutMs: 0 })).toThrow(
+      /timeoutMs/,
+    );
+  });
+});
+
+describe('every refusal is a typed error with status, code, message and trace id', () => {
+  it('400: ChektValidationError naming the field', async () => {
+    const error = await failure(
+      chekt.armingSettings.update(
+        DEALER_ID,
+        SITE_ID,
+        { security_type: 5 as SecurityType },
+        { traceId: 'trace-400' },
+      ),
+    );
+    expect(error).toBeInstanceOf(ChektValidationError);
+    expect(error).toBeInstanceOf(ChektApiError);
+    expect(error).toBeInstanceOf(ChektError);
+    expect(error).toMatchObject({
+      status: 400,
+      code: 'invalid_security_type',
+      field: 'security_type',
+      traceId: 'trace-400',
+      message: expect.stringContaining('security_type'),
+    });
+  });
+
+  it('401: ChektAuthenticationError when the credentials are wrong', async () => {
+    const wrong = new ChektPartnerClient({
+      clientId: api.client.clientId,
+      clientSecret: 'wrong',
+      baseUrl: api.url,
+    });
+    const error = await failure(wrong.armingSettings.get(DEALER_ID, SITE_ID));
+    expect(error).toBeInstanceOf(ChektAuthenticationError);
+    expect(error).toMatchObject({
+      status: 401,
+      code: 'invalid_client',
+      traceId: expect.stringMatching(UUID),
+    });
+  });
+
+  it('403: ChektForbiddenError for a dealer the client is not granted', async () => {
+    const error = await failure(chekt.armingSettings.get(99999, SITE_ID, { traceId: 'trace-403' }));
+    expect(error).toBeInstanceOf(ChektForbiddenError);
+    expect(error).toMatchObject({ status: 403, code: 'forbidden', traceId: 'trace-403' });
+  });
+
+  it('404: ChektNotFoundError for a site that does not exist, and it is not retried', async () => {
+    const before = api.log.apiRequests().length;
+    const patient = new ChektPartnerClient({ ...api.client, baseUrl: api.url, maxRetries: 5 });
+    const error = await failure(patient.armingSettings.get(DEALER_ID, 424242, { traceId: 'trace-404' }));
+    expect(error).toBeInstanceOf(ChektNotFoundError);
+    expect(error).toMatchObject({ status: 404, code: 'site_not_found', traceId: 'trace-404' });
+    expect(api.log.apiRequests().length - before).toBe(1);
+  });
+
+  it('429: ChektRateLimitError carrying retryAfter', async () => {
+    const scripted = await startScriptedServer([
+      {
+        status: 429,
+        headers: { 'retry-after': '7' },
+        body: { error: { code: 'rate_limited', message: 'slow down' } },
+      },
+    ]);
+    try {
+      const client = new ChektPartnerClient({ ...api.client, baseUrl: scripted.url, maxRetries: 0 });
+      const error = await failure(client.armingSettings.get(DEALER_ID, SITE_ID, { traceId: 'trace-429' }));
+      expect(error).toBeInstanceOf(ChektRateLimitError);
+      expect(error).toMatchObject({ status: 429, code: 'rate_limited', retryAfter: 7, traceId: 'trace-429' });
+    } finally {
+      await scripted.close();
+    }
+  });
+
+  it('5xx: ChektServerError, also when the body is not the JSON envelope', async () => {
+    const scripted = await startScriptedServer([{ status: 502, body: 'Bad Gateway' }]);
+    try {
+      const client = new ChektPartnerClient({ ...api.client, baseUrl: scripted.url, maxRetries: 0 });
+      const error = await failure(client.armingSettings.get(DEALER_ID, SITE_ID, { traceId: 'trace-502' }));
+      expect(error).toBeInstanceOf(ChektServerError);
+      expect(error).toMatchObject({ status: 502, code: 'http_502', traceId: 'trace-502' });
+    } finally {
+      await scripted.close();
+    }
+  });
+
+  it('no answer: ChektConnectionError', async () => {
+    const scripted = await startScriptedServer([]);
+    const closedUrl = scripted.url;
+    await scripted.close();
+    const client = new ChektPartnerClient({ ...api.client, baseUrl: closedUrl, maxRetries: 0 });
+    const error = await failure(client.armingSettings.get(DEALER_ID, SITE_ID));
+    expect(error).toBeInstanceOf(ChektConnectionError);
+    expect(error).not.toBeInstanceOf(ChektApiError);
+  });
+
+  it('no answer in time: ChektTimeoutError, the request aborted', async () => {
+    const scripted = await startScriptedServer(['never-answer']);
+    try {
+      const client = new ChektPartnerClient({
+        ...api.client,
+        baseUrl: scripted.url,
+        timeoutMs: 300,
+        maxRetries: 0,
+      });
+      const started = Date.now();
+      const error = await failure(
+        client.armingSettings.get(DEALER_ID, SITE_ID, { traceId: 'trace-timeout' }),
+      );
+      expect(error).toBeInstanceOf(ChektTimeoutError);
+      expect(error).toBeInstanceOf(ChektConnectionError);
+      expect(error).toMatchObject({ traceId: 'trace-timeout' });
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await scripted.close();
+    }
+  });
+
+  it('a 200 that is not arming settings: ChektUnexpectedResponseError', async () => {
+    const scripted = await startScriptedServer([{ status: 200, body: { hello: 'world' } }]);
+    try {
+      const client = new ChektPartnerClient({ ...api.client, baseUrl: scripted.url });
+      const error = await failure(client.armingSettings.get(DEALER_ID, SITE_ID));
+      expect(error).toBeInstanceOf(ChektUnexpectedResponseError);
+    } finally {
+      await scripted.close();
+    }
+  });
+
+  it("the caller's AbortSignal cancels the call with the caller's reason", async () => {
+    const scripted = await startScriptedServer(['never-answer']);
+    try {
+      const client = new ChektPartnerClient({ ...api.client, baseUrl: scripted.url });
+      const controller = new AbortController();
+      const call = client.armingSettings.get(DEALER_ID, SITE_ID, { signal: controller.signal });
+      const reason = new Error('user gave up');
+      controller.abort(reason);
+      expect(await failure(call)).toBe(reason);
+    } finally {
+      await scripted.close();
+    }
+  });
+});

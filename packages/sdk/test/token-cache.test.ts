@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { type AccessTokenGrant, TokenCache } from '../src/token-cache.js';
+
+/** Token fetches the test completes by hand, to order events exactly; grants are timed on a test clock. */
+function manualFetches() {
+  const pending: Array<{ resolve(grant: AccessTokenGrant): void; reject(error: Error): void }> = [];
+  const fetchGrant = () =>
+    new Promise<AccessTokenGrant>((resolve, reject) => {
+      pending.push({ resolve, reject });
+    });
+  const grant = (accessToken: string, expiresInSeconds = 3600, requestedAtMs = 0): AccessTokenGrant => ({
+    accessToken,
+    expiresInSeconds,
+    requestedAtMs,
+  });
+  return { pending, fetchGrant, grant };
+}
+
+describe('TokenCache', () => {
+  it('is reused until 10 % of its lifetime (at most 60 s) before expiry, then fetched again', async () => {
+    let now = 0;
+    const { pending, fetchGrant, grant } = manualFetches();
+    const cache = new TokenCache(fetchGrant, () => now);
+    const first = cache.token();
+    pending[0]?.resolve(grant('short', 100));
+    expect(await first).toBe('short');
+    now = 89_999;
+    expect(await cache.token()).toBe('short');
+    now = 90_000;
+    const second = cache.token();
+    expect(pending).toHaveLength(2);
+    pending[1]?.resolve(grant('long', 3600, now));
+    expect(await second).toBe('long');
+    now = 90_000 + 3_540_000 - 1;
+    expect(await cache.token()).toBe('long');
+    expect(pending).toHaveLength(2);
+  });
+
+  it('shares one fetch among concurrent callers', async () => {
+    const { pending, fetchGrant, grant } = manualFetches();
+    const cache = new TokenCache(fetchGrant);
+    const calls = [cache.token(), cache.token(), cache.token()];
+    expect(pending).toHaveLength(1);
+    pending[0]?.resolve(grant('shared'));
+    expect(await Promise.all(calls)).toEqual(['shared', 'shared', 'shared']);
+  });
+
+  it('tries again after a failed fetch instead of remembering the failure', async () => {
+    const { pending, fetchGrant, grant } = manualFetches();
+    const cache = new TokenCache(fetchGrant);
+    const failed = cache.token();
+    pending[0]?.reject(new Error('token endpoint down'));
+    await expect(failed).rejects.toThrow('token endpoint down');
+    const retried = cache.token();
+    pending[1]?.resolve(grant('recovered'));
+    expect(await retried).toBe('recovered');
+  });
+
+  it('ignores the rejection of a token it has already replaced', async () => {
+    const { pending, fetchGrant, grant } = manualFetches();
+    const cache = new TokenCache(fetchGrant, () => 0);
+    const first = cache.token();
+    pending[0]?.resolve(grant('old'));
+    await first;
+    cache.invalidate('old');
+    const second = cache.token();
+    pending[1]?.resolve(grant('new'));
+    await second;
+    cache.invalidate('old');
+    expect(await cache.token()).toBe('new');
+    expect(pending).toHaveLength(2);
+  });
+
+  it('never lets a fetch begun before a rejection overwrite the token fetched after it', async () => {
+    let now = 0;
+    const { pending, fetchGrant, grant } = manualFetches();
+    const cache = new TokenCache(fetchGrant, () => now);
+    const first = cache.token();
+    pending[0]?.resolve(grant('t0', 100));
+    await first;
+
+    now = 95_000; // past the refresh point: a renewal starts
+    const renewal = cache.token();
+    cache.invalidate('t0'); // meanwhile a call with t0 is refused: a new generation
+    const afterRejection = cache.token();
+    expect(pending).toHaveLength(3);
+
+    pending[2]?.resolve(grant('fresh', 3600, now));
+    expect(await afterRejection).toBe('fresh');
+    pending[1]?.resolve(grant('stale', 3600, now)); // the older fetch finishes last
+    expect(await renewal).toBe('stale'); // its own caller still gets an answer...
+    expect(await cache.token()).toBe('fresh'); // ...but the cache keeps the newer token
+  });
+
+  it('keeps a token without expires_in until it is rejected', async () => {
+    let now = 0;
+    const { pending, fetchGrant } = manualFetches();
+    const cache = new TokenCache(fetchGrant, () => now);
+    const first = cache.token();
+    pending[0]?.resolve({ accessToken: 'forever', expiresInSeconds: undefined, requestedAtMs: 0 });
+    await first;
+    now = 10 * 365 * 86_400_000;
+    expect(await cache.token()).toBe('forever');
+    cache.invalidate('forever');
+    void cache.token();
+    expect(pending).toHaveLength(2);
+  });
+});

@@ -1,0 +1,262 @@
+import { armingSettingsPath, SECURITY_TYPE_VALUES } from '@chekt-partner/contract';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listArmingHistory } from '../src/store/repositories/arming-history.js';
+import { call, errorCodeOf, patchJson, traceIdOf } from './support/http.js';
+import { type InProcessServer, startInProcessServer } from './support/in-process-server.js';
+import { addClient, fetchToken, seedExample, type TestClient } from './support/provision.js';
+
+const EXAMPLE = armingSettingsPath(12345, 1);
+const TRACE_ID = '550e8400-e29b-41d4-a716-123456789000';
+
+describe('GET and PATCH arming settings, as the API reference documents them', () => {
+  let server: InProcessServer;
+  let client: TestClient;
+  let token: string;
+
+  beforeAll(async () => {
+    server = await startInProcessServer();
+    await seedExample(server.store);
+    client = await addClient(server.store, [12345]);
+    token = await fetchToken(server.url, client);
+  });
+  afterAll(() => server.close());
+
+  const stored = async () => {
+    const row = await server.store.db
+      .selectFrom('sites')
+      .select('security_type')
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    return Number(row.security_type);
+  };
+  const historyCount = async () => (await listArmingHistory(server.store.db, 1)).length;
+
+  it('GET returns exactly the documented fields and types', async () => {
+    const response = await call(server.url, EXAMPLE, { token, headers: { 'x-partner-trace-id': TRACE_ID } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(response.body).toEqual({
+      site_id: 1,
+      external_site_id: '1234567890',
+      name: 'Gangnam Headquarters',
+      security_type: await stored(),
+    });
+    expect(Object.keys(response.body as object).sort()).toEqual([
+      'external_site_id',
+      'name',
+      'security_type',
+      'site_id',
+    ]);
+  });
+
+  it.each(SECURITY_TYPE_VALUES)(
+    'PATCH to security type %i answers the new value, stores it and GET shows it',
+    async (type) => {
+      const response = await patchJson(server.url, EXAMPLE, token, { security_type: type });
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({
+        site_id: 1,
+        external_site_id: '1234567890',
+        name: 'Gangnam Headquarters',
+        security_type: type,
+      });
+      expect(await stored()).toBe(type);
+      const read = await call(server.url, EXAMPLE, { token });
+      expect((read.body as { security_type: number }).security_type).toBe(type);
+    },
+  );
+
+  it('records one history row per successful PATCH: site, from, to, client, trace id, time', async () => {
+    await patchJson(server.url, EXAMPLE, token, { security_type: 2 });
+    const before = await historyCount();
+    const response = await call(server.url, EXAMPLE, {
+      method: 'PATCH',
+      token,
+      headers: { 'content-type': 'application/json', 'x-partner-trace-id': TRACE_ID },
+      body: JSON.stringify({ security_type: 4 }),
+    });
+    expect(response.status).toBe(200);
+    const history = await listArmingHistory(server.store.db, 1);
+    expect(history).toHaveLength(before + 1);
+    const newest = history.at(-1);
+    expect(newest).toMatchObject({
+      site_id: 1,
+      dealer_id: 12345,
+      from_type: 2,
+      to_type: 4,
+      client_id: client.clientId,
+      trace_id: TRACE_ID,
+    });
+    expect(Date.now() - Date.parse(String(newest?.changed_at))).toBeLessThan(60_000);
+  });
+
+  describe('every rejected body gets a clear error, a stable code, and changes nothing', () => {
+    const cases: Array<[string, string, number, string, string | undefined]> = [
+      ['the string "3"', '{"security_type":"3"}', 400, 'invalid_security_type', 'security_type'],
+      ['3.5', '{"security_type":3.5}', 400, 'invalid_security_type', 'security_type'],
+      ['0', '{"security_type":0}', 400, 'invalid_security_type', 'security_type'],
+      ['5', '{"security_type":5}', 400, 'invalid_security_type', 'security_type'],
+      ['-1', '{"security_type":-1}', 400, 'invalid_security_type', 'security_type'],
+      ['null', '{"security_type":null}', 400, 'invalid_security_type', 'security_type'],
+      ['true', '{"security_type":true}', 400, 'invalid_security_type', 'security_type'],
+      ['an array value', '{"security_type":[3]}', 400, 'invalid_security_type', 'security_type'],
+      ['an object value', '{"security_type":{}}', 400, 'invalid_security_type', 'security_type'],
+      ['a missing field', '{}', 400, 'invalid_security_type', 'security_type'],
+      ['a misspelt field', '{"securityType":3}', 400, 'invalid_security_type', 'security_type'],
+      ['an unknown extra field', '{"security_type":3,"name":"x"}', 400, 'unknown_field', 'name'],
+      ['a JSON array body', '[]', 400, 'invalid_body', undefined],
+      ['a JSON null body', 'null', 400, 'invalid_body', undefined],
+      ['a JSON number body', '3', 400, 'invalid_body', undefined],
+      ['malformed JSON', '{"security_type":', 400, 'malformed_json', undefined],
+      ['an empty body', '', 400, 'invalid_body', undefined],
+    ];
+
+    it.each(cases)('%s', async (_label, body, status, code, field) => {
+      await patchJson(server.url, EXAMPLE, token, { security_type: 2 });
+      const historyBefore = await historyCount();
+      const response = await call(server.url, EXAMPLE, {
+        method: 'PATCH',
+        token,
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      expect(response.status).toBe(status);
+      expect(errorCodeOf(response)).toBe(code);
+      const error = (response.body as { error: Record<string, unknown> }).error;
+      expect(error.message).toEqual(expect.any(String));
+      expect(error.trace_id).toBe(traceIdOf(response));
+      expect(error.field).toBe(field);
+      expect(await stored()).toBe(2);
+      expect(await historyCount()).toBe(historyBefore);
+    });
+
+    it('a non-JSON content type is 415', async () => {
+      for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
+        const response = await call(server.url, EXAMPLE, {
+          method: 'PATCH',
+          token,
+          headers: { 'content-type': contentType },
+          body: 'security_type=3',
+        });
+        expect(response.status, contentType).toBe(415);
+        expect(errorCodeOf(response)).toBe('unsupported_media_type');
+      }
+      expect(await stored()).toBe(2);
+    });
+
+    it('an oversized body is 413', async () => {
+      const body = JSON.stringify({ security_type: 3, padding: 'x'.repeat(64 * 1024) });
+      const response = await call(server.url, EXAMPLE, {
+        method: 'PATCH',
+        token,
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      expect(response.status).toBe(413);
+      expect(errorCodeOf(response)).toBe('payload_too_large');
+      expect(await stored()).toBe(2);
+    });
+  });
+
+  describe('the error table', () => {
+    it('400: invalid security_type value', async () => {
+      const response = await patchJson(server.url, EXAMPLE, token, { security_type: 9 });
+      expect(response.status).toBe(400);
+      expect(errorCodeOf(response)).toBe('invalid_security_type');
+    });
+
+    it('401: no token, with a Bearer challenge', async () => {
+      for (const method of ['GET', 'PATCH']) {
+        const response = await call(server.url, EXAMPLE, { method });
+        expect(response.status).toBe(401);
+        expect(errorCodeOf(response)).toBe('unauthorized');
+        expect(response.headers.get('www-authenticate')).toBe('Bearer realm="chekt-partner"');
+      }
+    });
+
+    it('401: an invalid token, with error="invalid_token"', async () => {
+      const response = await call(server.url, EXAMPLE, { token: 'not.a.jwt' });
+      expect(response.status).toBe(401);
+      expect(errorCodeOf(response)).toBe('invalid_token');
+      expect(response.headers.get('www-authenticate')).toMatch(
+        /^Bearer realm="chekt-partner", error="invalid_token"/,
+      );
+    });
+
+    it('403: a dealer the client is not granted', async () => {
+      const response = await call(server.url, armingSettingsPath(99999, 1), { token });
+      expect(response.status).toBe(403);
+      expect(errorCodeOf(response)).toBe('forbidden');
+    });
+
+    it('404: a site that does not exist under the dealer', async () => {
+      for (const siteId of ['2', '0', 'abc', '01', '99999999999']) {
+        const response = await call(server.url, armingSettingsPath(12345, siteId), { token });
+        expect(response.status, siteId).toBe(404);
+        expect(errorCodeOf(response)).toBe('site_not_found');
+      }
+    });
+
+    it('404 comes before 400: a bad body for a missing site is a 404', async () => {
+      const response = await patchJson(server.url, armingSettingsPath(12345, 2), token, { security_type: 9 });
+      expect(response.status).toBe(404);
+    });
+
+    it('401 comes before everything: a bad body without a token is a 401', async () => {
+      const response = await call(server.url, armingSettingsPath(99999, 2), {
+        method: 'PATCH',
+        headers: { 'content-type': 'text/plain' },
+        body: 'x',
+      });
+      expect(response.status).toBe(401);
+    });
+
+    it('405 for a method the endpoint does not have, with Allow', async () => {
+      const response = await call(server.url, EXAMPLE, { method: 'DELETE', token });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('GET, HEAD, PATCH');
+    });
+
+    it('404 with the envelope for an unknown path', async () => {
+      const response = await call(server.url, '/partner/v1/nothing-here', { token });
+      expect(response.status).toBe(404);
+      expect(errorCodeOf(response)).toBe('not_found');
+    });
+  });
+
+  describe('x-partner-trace-id', () => {
+    it("echoes the caller's value on success and on errors", async () => {
+      const ok = await call(server.url, EXAMPLE, { token, headers: { 'x-partner-trace-id': TRACE_ID } });
+      expect(traceIdOf(ok)).toBe(TRACE_ID);
+      const failed = await call(server.url, EXAMPLE, { headers: { 'x-partner-trace-id': TRACE_ID } });
+      expect(traceIdOf(failed)).toBe(TRACE_ID);
+      expect((failed.body as { error: { trace_id: string } }).error.trace_id).toBe(TRACE_ID);
+    });
+
+    it('is a fresh UUID when the caller sent none', async () => {
+      const first = await call(server.url, EXAMPLE, { token });
+      const second = await call(server.url, EXAMPLE, { token });
+      expect(traceIdOf(first)).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
+      expect(traceIdOf(first)).not.toBe(traceIdOf(second));
+    });
+
+    it('a value that is not a sane token is a 400 invalid_trace_id, and changes nothing', async () => {
+      await patchJson(server.url, EXAMPLE, token, { security_type: 1 });
+      for (const bad of ['x'.repeat(129), 'has space', 'tab\there', 'ünïcode']) {
+        const response = await call(server.url, EXAMPLE, {
+          method: 'PATCH',
+          token,
+          headers: { 'content-type': 'application/json', 'x-partner-trace-id': bad },
+          body: '{"security_type":3}',
+        });
+        expect(response.status, bad).toBe(400);
+        expect(errorCodeOf(response)).toBe('invalid_trace_id');
+        expect((response.body as { error: { field: string } }).error.field).toBe('x-partner-trace-id');
+        expect(traceIdOf(response)).not.toBe(bad);
+      }
+      expect(await stored()).toBe(1);
+    });
+  });
+});

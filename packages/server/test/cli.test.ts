@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findClient, listGrantedDealerIds } from '../src/store/repositories/clients.js';
+import { openStore } from '../src/store/store.js';
+import { runCli } from './support/cli.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { call } from './support/http.js';
+import { fetchToken } from './support/provision.js';
+import { parseJson, startServerProcess } from './support/server-process.js';
+
+describe('the operator CLI, chekt-partner', () => {
+  let database: TestDatabase;
+  const cli = (...args: string[]) => runCli([...args, '--db', database.url]);
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(() => database.drop());
+
+  it('dealer add: human and --json output; a duplicate is refused with exit 1', () => {
+    const added = cli('dealer', 'add', '12345', '--name', 'Acme Alarms');
+    expect(added.status).toBe(0);
+    expect(added.stdout).toContain('dealer 12345 "Acme Alarms" added');
+    const json = cli('dealer', 'add', '777', '--name', 'Other', '--json');
+    expect(JSON.parse(json.stdout)).toEqual({ dealer_id: 777, name: 'Other' });
+    const again = cli('dealer', 'add', '12345', '--name', 'Acme Alarms');
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain('already exists');
+  });
+
+  it('site add: defaults to the next id and type 1; takes --site-id and a type by number or name', () => {
+    const first = JSON.parse(
+      cli('site', 'add', '--dealer', '12345', '--external-id', 'ext-1', '--name', 'One', '--json').stdout,
+    );
+    expect(first).toEqual({
+      dealer_id: 12345,
+      site_id: 1,
+      external_site_id: 'ext-1',
+      name: 'One',
+      security_type: 1,
+    });
+    const second = JSON.parse(
+      cli(
+        'site',
+        'add',
+        '--dealer',
+        '12345',
+        '--external-id',
+        'ext-2',
+        '--name',
+        'Two',
+        '--site-id',
+        '40',
+        '--security-type',
+        'video',
+        '--json',
+      ).stdout,
+    );
+    expect(second).toMatchObject({ site_id: 40, security_type: 3 });
+    const human = cli(
+      'site',
+      'add',
+      '--dealer',
+      '12345',
+      '--external-id',
+      'ext-3',
+      '--name',
+      'Three',
+      '--security-type',
+      '4',
+    );
+    expect(human.stdout).toContain(
+      'site 41 "Three" added to dealer 12345 (security type 4: Alarm.com Security System)',
+    );
+    const duplicate = cli('site', 'add', '--dealer', '12345', '--external-id', 'ext-1', '--name', 'Dup');
+    expect(duplicate.status).toBe(1);
+    const noDealer = cli('site', 'add', '--dealer', '555', '--external-id', 'x', '--name', 'X');
+    expect(noDealer.status).toBe(1);
+    expect(noDealer.stderr).toContain('no dealer with id 555');
+  });
+
+  it('client add: prints credentials once; only a hash is stored; grants as asked', async () => {
+    const added = cli('client', 'add', '--name', 'app', '--dealer', '12345', '--dealer', '777', '--json');
+    expect(added.status).toBe(0);
+    const credentials = JSON.parse(added.stdout);
+    expect(credentials).toMatchObject({
+      client_id: expect.any(String),
+      client_secret: expect.any(String),
+      dealers: [12345, 777],
+    });
+    expect(credentials.client_secret.length).toBeGreaterThanOrEqual(40);
+    const platform = JSON.parse(cli('client', 'add', '--name', 'platform', '--all-dealers', '--json').stdout);
+    expect(platform.dealers).toBe('all');
+
+    const store = await openStore(database.url);
+    try {
+      const row = await findClient(store.db, credentials.client_id);
+      expect(row?.secret_hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(row?.secret_hash).not.toContain(credentials.client_secret);
+      expect((await listGrantedDealerIds(store.db, credentials.client_id)).sort((a, b) => a - b)).toEqual([
+        777, 12345,
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('client revoke: revokes; an unknown client is exit 1', () => {
+    const created = JSON.parse(cli('client', 'add', '--name', 'tmp', '--dealer', '12345', '--json').stdout);
+    const revoked = cli('client', 'revoke', created.client_id, '--json');
+    expect(revoked.status).toBe(0);
+    expect(JSON.parse(revoked.stdout)).toEqual({ client_id: created.client_id, revoked: true });
+    expect(cli('client', 'revoke', 'cp_nobody').status).toBe(1);
+  });
+
+  it.each([
+    ['a non-numeric dealer id', ['dealer', 'add', 'abc', '--name', 'x']],
+    ['a missing --name', ['dealer', 'add', '1']],
+    [
+      'an out-of-range security type',
+      ['site', 'add', '--dealer', '12345', '--external-id', 'q', '--name', 'Q', '--security-type', '5'],
+    ],
+    ['a client with no dealer scope', ['client', 'add', '--name', 'x']],
+    ['a client with both scopes', ['client', 'add', '--name', 'x', '--dealer', '1', '--all-dealers']],
+    ['an unknown command', ['frobnicate']],
+    ['an unknown option', ['dealer', 'add', '9', '--name', 'x', '--colour', 'red']],
+    ['a bad database URL', ['dealer', 'add', '9', '--name', 'x', '--db', 'mysql://x']],
+  ])('bad arguments: %s -> message on stderr, exit 2', (_label, args) => {
+    const result = runCli([...args, ...(args.includes('--db') ? [] : ['--db', database.url])]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/error/i);
+    expect(result.stdout).toBe('');
+  });
+
+  it('serve --demo seeds the example once and prints working credentials and a curl command', async () => {
+    const demoDb = await createTestDatabase();
+    try {
+      let server = await startServerProcess({ db: demoDb.url, args: ['--demo'] });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const banner = server.stderr.join('\n');
+      expect(banner).toContain('client_id:     demo-client');
+      expect(banner).toMatch(
+        /curl http:\/\/127\.0\.0\.1:\d+\/partner\/v1\/dealers\/12345\/sites\/1\/arming-settings/,
+      );
+      const secret = /client_secret: (\S+)/.exec(banner)?.[1] as string;
+      const token = await fetchToken(server.url, { clientId: 'demo-client', clientSecret: secret });
+      const read = await call(server.url, '/partner/v1/dealers/12345/sites/1/arming-settings', { token });
+      expect(read.body).toEqual({
+        site_id: 1,
+        external_site_id: '1234567890',
+        name: 'Gangnam Headquarters',
+        security_type: 1,
+      });
+      await call(server.url, '/partner/v1/dealers/12345/sites/1/arming-settings', {
+        method: 'PATCH',
+        token,
+        headers: { 'content-type': 'application/json' },
+        body: '{"security_type":2}',
+      });
+      await server.stop();
+
+      // A second --demo start seeds nothing again (the change survives) and renews the secret.
+      server = await startServerProcess({ db: demoDb.url, args: ['--demo', '--json'] });
+      const demo = server.stdout.map(parseJson).find((line) => line?.demo)?.demo as Record<string, string>;
+      expect(demo.client_secret).not.toBe(secret);
+      const again = await fetchToken(server.url, {
+        clientId: demo.client_id as string,
+        clientSecret: demo.client_secret as string,
+      });
+      const reread = await call(server.url, demo.path as string, { token: again });
+      expect((reread.body as { security_type: number }).security_type).toBe(2);
+      await server.stop();
+    } finally {
+      await demoDb.drop();
+    }
+  });
+
+  it('serve: a bad flag value stops with exit 2 and names the setting', () => {
+    const result = runCli(['serve', '--port', 'eighty', '--db', database.url]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('PORT');
+  });
+});

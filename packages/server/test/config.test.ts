@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, redactUrl } from '../src/config.js';
+
+describe('configuration', () => {
+  it('has defaults that need no setup', () => {
+    expect(loadConfig({})).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: 'sqlite:./data/chekt-partner.db',
+      tokenTtlSeconds: 3600,
+      logLevel: 'info',
+      issuerUrl: undefined,
+    });
+  });
+
+  it('reads the environment, and flags win over it; the result is frozen', () => {
+    const config = loadConfig(
+      {
+        PORT: '9000',
+        TOKEN_TTL_SECONDS: '60',
+        LOG_LEVEL: 'warn',
+        ISSUER_URL: 'https://partner.example.com/',
+        DATABASE_URL: 'postgres://u@h/db',
+      },
+      { port: '9100' },
+    );
+    expect(config).toMatchObject({
+      port: 9100,
+      tokenTtlSeconds: 60,
+      logLevel: 'warn',
+      issuerUrl: 'https://partner.example.com',
+      databaseUrl: 'postgres://u@h/db',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'x' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ TOKEN_TTL_SECONDS: '0' }, 'TOKEN_TTL_SECONDS'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ ISSUER_URL: 'not a url' }, 'ISSUER_URL'],
+    [{ ISSUER_URL: 'ftp://x' }, 'ISSUER_URL'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+  ])('refuses %o, naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it('never prints a database password', () => {
+    expect(redactUrl('postgres://app:s3cret@db:5432/x')).toBe('postgres://app:***@db:5432/x');
+  });
+});

@@ -1,0 +1,309 @@
+import { armingSettingsPath } from '@chekt-partner/contract';
+import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueAccessToken } from '../src/oauth/access-tokens.js';
+import { loadSigningKeys } from '../src/oauth/signing-keys.js';
+import { call, errorCodeOf, msUntilStatus } from './support/http.js';
+import { type InProcessServer, startInProcessServer } from './support/in-process-server.js';
+import { addClient, fetchToken, provisioning, seedExample, type TestClient } from './support/provision.js';
+
+const EXAMPLE = armingSettingsPath(12345, 1);
+
+function form(params: Record<string, string>): string {
+  return new URLSearchParams(params).toString();
+}
+
+function basic(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+}
+
+async function tokenRequest(
+  baseUrl: string,
+  body: string,
+  headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' },
+) {
+  return call(baseUrl, '/oauth/token', { method: 'POST', headers, body });
+}
+
+describe('POST /oauth/token (RFC 6749 §4.4 client credentials)', () => {
+  let server: InProcessServer;
+  let client: TestClient;
+
+  beforeAll(async () => {
+    server = await startInProcessServer();
+    await seedExample(server.store);
+    client = await addClient(server.store, [12345]);
+  });
+  afterAll(() => server.close());
+
+  it('client_secret_post: issues a Bearer JWT for an hour, not to be cached', async () => {
+    const response = await tokenRequest(
+      server.url,
+      form({
+        grant_type: 'client_credentials',
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('pragma')).toBe('no-cache');
+    const body = response.body as Record<string, unknown>;
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
+    expect(body.scope).toBe('arming_settings:read arming_settings:write');
+    const header = decodeProtectedHeader(String(body.access_token));
+    expect(header).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
+    expect(header.kid).toEqual(expect.any(String));
+    const claims = decodeJwt(String(body.access_token));
+    expect(claims).toMatchObject({
+      iss: server.url,
+      sub: client.clientId,
+      client_id: client.clientId,
+      aud: `${server.url}/partner/v1`,
+    });
+    expect(Number(claims.exp) - Number(claims.iat)).toBe(3600);
+    expect(claims.jti).toEqual(expect.any(String));
+  });
+
+  it('client_secret_basic: the same, with credentials form-encoded inside HTTP Basic', async () => {
+    const response = await tokenRequest(server.url, form({ grant_type: 'client_credentials' }), {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: basic(client.clientId, client.clientSecret),
+    });
+    expect(response.status).toBe(200);
+    const token = (response.body as { access_token: string }).access_token;
+    expect((await call(server.url, EXAMPLE, { token })).status).toBe(200);
+  });
+
+  it('a narrower scope can be asked for, and is enforced (403 insufficient_scope)', async () => {
+    const readOnly = await fetchToken(server.url, client, 'arming_settings:read');
+    expect((await call(server.url, EXAMPLE, { token: readOnly })).status).toBe(200);
+    const response = await call(server.url, EXAMPLE, {
+      method: 'PATCH',
+      token: readOnly,
+      headers: { 'content-type': 'application/json' },
+      body: '{"security_type":2}',
+    });
+    expect(response.status).toBe(403);
+    expect(errorCodeOf(response)).toBe('insufficient_scope');
+    expect(response.headers.get('www-authenticate')).toMatch(/error="insufficient_scope"/);
+  });
+
+  describe('§5.2 errors', () => {
+    const valid = () => ({
+      grant_type: 'client_credentials',
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+    });
+
+    const expectOAuthError = (
+      response: Awaited<ReturnType<typeof tokenRequest>>,
+      status: number,
+      error: string,
+    ) => {
+      expect(response.status).toBe(status);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.body).toEqual({ error, error_description: expect.any(String) });
+    };
+
+    it('invalid_request: grant_type missing', async () => {
+      const { grant_type: _, ...params } = valid();
+      expectOAuthError(await tokenRequest(server.url, form(params)), 400, 'invalid_request');
+    });
+
+    it('invalid_request: a parameter sent twice', async () => {
+      const body = `${form(valid())}&grant_type=client_credentials`;
+      expectOAuthError(await tokenRequest(server.url, body), 400, 'invalid_request');
+    });
+
+    it('invalid_request: two client authentication methods at once', async () => {
+      const response = await tokenRequest(server.url, form(valid()), {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basic(client.clientId, client.clientSecret),
+      });
+      expectOAuthError(response, 400, 'invalid_request');
+    });
+
+    it('invalid_request: not form-encoded', async () => {
+      const response = await tokenRequest(server.url, JSON.stringify(valid()), {
+        'content-type': 'application/json',
+      });
+      expectOAuthError(response, 400, 'invalid_request');
+    });
+
+    it('invalid_client (401): wrong secret, unknown client, no credentials, revoked client', async () => {
+      const wrongSecret = await tokenRequest(server.url, form({ ...valid(), client_secret: 'nope' }));
+      expectOAuthError(wrongSecret, 401, 'invalid_client');
+      expect(wrongSecret.headers.get('www-authenticate')).toMatch(/^Basic/);
+      expectOAuthError(
+        await tokenRequest(server.url, form({ ...valid(), client_id: 'cp_unknown' })),
+        401,
+        'invalid_client',
+      );
+      expectOAuthError(
+        await tokenRequest(server.url, form({ grant_type: 'client_credentials' })),
+        401,
+        'invalid_client',
+      );
+      const badBasic = await tokenRequest(server.url, form({ grant_type: 'client_credentials' }), {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basic(client.clientId, 'wrong'),
+      });
+      expectOAuthError(badBasic, 401, 'invalid_client');
+
+      const revoked = await addClient(server.store, [12345], 'to revoke');
+      await provisioning(server.store).revokeClient(revoked.clientId);
+      const response = await tokenRequest(
+        server.url,
+        form({
+          grant_type: 'client_credentials',
+          client_id: revoked.clientId,
+          client_secret: revoked.clientSecret,
+        }),
+      );
+      expectOAuthError(response, 401, 'invalid_client');
+    });
+
+    it('unsupported_grant_type', async () => {
+      for (const grantType of ['password', 'authorization_code', 'refresh_token']) {
+        expectOAuthError(
+          await tokenRequest(server.url, form({ ...valid(), grant_type: grantType })),
+          400,
+          'unsupported_grant_type',
+        );
+      }
+    });
+
+    it('invalid_scope', async () => {
+      expectOAuthError(
+        await tokenRequest(server.url, form({ ...valid(), scope: 'admin' })),
+        400,
+        'invalid_scope',
+      );
+    });
+  });
+
+  it('publishes its signing keys and metadata (RFC 8414)', async () => {
+    const jwks = await call(server.url, '/.well-known/jwks.json');
+    expect(jwks.status).toBe(200);
+    const keys = (jwks.body as { keys: Array<Record<string, unknown>> }).keys;
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    expect(keys[0]).not.toHaveProperty('d');
+
+    const metadata = await call(server.url, '/.well-known/oauth-authorization-server');
+    expect(metadata.body).toMatchObject({
+      issuer: server.url,
+      token_endpoint: `${server.url}/oauth/token`,
+      jwks_uri: `${server.url}/.well-known/jwks.json`,
+      grant_types_supported: ['client_credentials'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    });
+  });
+});
+
+describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token', () => {
+  let server: InProcessServer;
+  let client: TestClient;
+
+  beforeAll(async () => {
+    server = await startInProcessServer();
+    await seedExample(server.store);
+    client = await addClient(server.store, [12345]);
+  });
+  afterAll(() => server.close());
+
+  const settings = () => ({ issuer: server.url, audience: `${server.url}/partner/v1`, ttlSeconds: 3600 });
+
+  async function expectInvalidToken(token: string) {
+    for (const method of ['GET', 'PATCH'] as const) {
+      const response = await call(server.url, EXAMPLE, {
+        method,
+        token,
+        headers: { 'content-type': 'application/json' },
+        ...(method === 'PATCH' ? { body: '{"security_type":2}' } : {}),
+      });
+      expect(response.status).toBe(401);
+      expect(errorCodeOf(response)).toBe('invalid_token');
+      expect(response.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+    }
+  }
+
+  it('malformed', async () => {
+    await expectInvalidToken('abc');
+    const response = await call(server.url, EXAMPLE, { headers: { authorization: 'Token abc' } });
+    expect(response.status).toBe(401);
+    expect(errorCodeOf(response)).toBe('invalid_token');
+  });
+
+  it('expired (signed by our own key, on a frozen past clock)', async () => {
+    const keys = await loadSigningKeys(server.store.db);
+    const twoHoursAgo = Date.now() - 2 * 3600 * 1000;
+    await expectInvalidToken(
+      await issueAccessToken(keys, settings(), client.clientId, ['arming_settings:read'], twoHoursAgo),
+    );
+  });
+
+  it('badly signed (payload altered)', async () => {
+    const token = await fetchToken(server.url, client);
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(String(payload), 'base64url').toString());
+    const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url');
+    await expectInvalidToken(`${header}.${forged}.${signature}`);
+  });
+
+  it('alg: none', async () => {
+    const token = await fetchToken(server.url, client);
+    const claims = token.split('.')[1];
+    const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url');
+    await expectInvalidToken(`${header}.${claims}.`);
+  });
+
+  it('from another issuer (our key, foreign iss)', async () => {
+    const keys = await loadSigningKeys(server.store.db);
+    await expectInvalidToken(
+      await issueAccessToken(keys, { ...settings(), issuer: 'https://evil.example' }, client.clientId, [
+        'arming_settings:read',
+      ]),
+    );
+  });
+
+  it('signed by another key, even one claiming our kid', async () => {
+    const keys = await loadSigningKeys(server.store.db);
+    const { privateKey } = await generateKeyPair('ES256');
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ client_id: client.clientId, scope: 'arming_settings:read' })
+      .setProtectedHeader({ alg: 'ES256', kid: keys.active.kid, typ: 'at+jwt' })
+      .setIssuer(server.url)
+      .setAudience(`${server.url}/partner/v1`)
+      .setSubject(client.clientId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .setJti('x')
+      .sign(privateKey);
+    await expectInvalidToken(token);
+  });
+
+  it('a JWT that is not an access token (typ) is refused', async () => {
+    const keys = await loadSigningKeys(server.store.db);
+    const now = Math.floor(Date.now() / 1000);
+    const idToken = await new SignJWT({ client_id: client.clientId })
+      .setProtectedHeader({ alg: 'ES256', kid: keys.active.kid, typ: 'JWT' })
+      .setIssuer(server.url)
+      .setAudience(`${server.url}/partner/v1`)
+      .setSubject(client.clientId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .setJti('y')
+      .sign(keys.active.privateKey);
+    await expectInvalidToken(idToken);
+  });
+
+  it("a revoked client's live token stops working within 5 seconds", async () => {
+    const doomed = await addClient(server.store, [12345], 'doomed');
+    const token = await fetchToken(server.url, doomed);
+    expect((await call(server.url, EXAMPLE, { token })).status).toBe(200);
+    await provisioning(server.store).revokeClient(doomed.clientId);
+    expect(await msUntilStatus(() => call(server.url, EXAMPLE, { token }), 401, 6000)).toBeLessThan(5000);
+  });
+});

@@ -1,0 +1,152 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { armingSettingsPath } from '@chekt-partner/contract';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { call, msUntilStatus, patchJson } from './support/http.js';
+import { fetchToken, type TestClient } from './support/provision.js';
+import { parseJson, type ServerProcess, startServerProcess } from './support/server-process.js';
+
+const EXAMPLE = armingSettingsPath(12345, 1);
+
+/** The production build as a separate process: persistence, revocation via the CLI, logs, shutdown. */
+describe('the server process', () => {
+  let database: TestDatabase;
+  let server: ServerProcess;
+  let client: TestClient;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    expect(runCli(['dealer', 'add', '12345', '--name', 'Example', '--db', database.url]).status).toBe(0);
+    expect(
+      runCli([
+        'site',
+        'add',
+        '--dealer',
+        '12345',
+        '--external-id',
+        '1234567890',
+        '--name',
+        'Gangnam Headquarters',
+        '--site-id',
+        '1',
+        '--db',
+        database.url,
+      ]).status,
+    ).toBe(0);
+    const added = runCli([
+      'client',
+      'add',
+      '--name',
+      'it',
+      '--dealer',
+      '12345',
+      '--json',
+      '--db',
+      database.url,
+    ]);
+    const credentials = JSON.parse(added.stdout);
+    client = { clientId: credentials.client_id, clientSecret: credentials.client_secret };
+    server = await startServerProcess({ db: database.url });
+  });
+  afterAll(async () => {
+    await server.stop();
+    await database.drop();
+  });
+
+  it('answers health and readiness', async () => {
+    expect((await call(server.url, '/healthz')).body).toEqual({ status: 'ok' });
+    expect((await call(server.url, '/readyz')).body).toEqual({ status: 'ready' });
+  });
+
+  it('a stored value and a token both survive a restart', async () => {
+    const token = await fetchToken(server.url, client);
+    expect((await patchJson(server.url, EXAMPLE, token, { security_type: 4 })).status).toBe(200);
+    expect(await server.stop('SIGTERM')).toBe(0);
+    server = await startServerProcess({ db: database.url });
+    // The port changed, so the issuer changed: an operator who restarts on another address sets
+    // ISSUER_URL. The signing key, though, is the same one, read back from the database.
+    const fresh = await fetchToken(server.url, client);
+    const read = await call(server.url, EXAMPLE, { token: fresh });
+    expect((read.body as { security_type: number }).security_type).toBe(4);
+  });
+
+  it('a token stays valid across a restart when the issuer is fixed (ISSUER_URL)', async () => {
+    await server.stop();
+    const env = { ISSUER_URL: 'http://api.test.local' };
+    server = await startServerProcess({ db: database.url, env });
+    const token = await fetchToken(server.url, client);
+    await server.stop();
+    server = await startServerProcess({ db: database.url, env });
+    expect((await call(server.url, EXAMPLE, { token })).status).toBe(200);
+  });
+
+  it('revoking a client with the CLI, while the server runs, stops its live token within 5 s', async () => {
+    const added = JSON.parse(
+      runCli(['client', 'add', '--name', 'doomed', '--dealer', '12345', '--json', '--db', database.url])
+        .stdout,
+    );
+    const token = await fetchToken(server.url, {
+      clientId: added.client_id,
+      clientSecret: added.client_secret,
+    });
+    expect((await call(server.url, EXAMPLE, { token })).status).toBe(200);
+    expect(runCli(['client', 'revoke', added.client_id, '--db', database.url]).status).toBe(0);
+    expect(await msUntilStatus(() => call(server.url, EXAMPLE, { token }), 401, 6000)).toBeLessThan(5000);
+  });
+
+  it('logs one JSON line per request with trace id, client, dealer, site, status, latency; never a secret or token', async () => {
+    const token = await fetchToken(server.url, client);
+    const traceId = 'log-check-0001';
+    await call(server.url, EXAMPLE, { token, headers: { 'x-partner-trace-id': traceId } });
+    await call(server.url, `${EXAMPLE}?access_token=${token}`, { token: `${token}x` });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const lines = server.stdout.map(parseJson).filter((line) => line !== undefined);
+    const line = lines.find((entry) => entry.trace_id === traceId && entry.msg === 'request completed');
+    expect(line).toMatchObject({
+      client_id: client.clientId,
+      dealer_id: 12345,
+      site_id: 1,
+      status: 200,
+      method: 'GET',
+    });
+    expect(line?.latency_ms).toEqual(expect.any(Number));
+    const output = server.stdout.join('\n') + server.stderr.join('\n');
+    expect(output).not.toContain(token);
+    expect(output).not.toContain(client.clientSecret);
+  });
+
+  it('on SIGTERM, finishes in-flight requests, then exits 0', async () => {
+    const token = await fetchToken(server.url, client);
+    // A request whose body is still arriving when SIGTERM lands: the server has accepted it and
+    // must answer it in full before it exits.
+    const body = '{"security_type":2}';
+    const { hostname, port } = new URL(server.url);
+    const socket = connect(Number(port), hostname);
+    await once(socket, 'connect');
+    const answer = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk.toString();
+      });
+      socket.on('close', () => resolve(text));
+    });
+    socket.write(
+      `PATCH ${EXAMPLE} HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${token}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 5)}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const exit = server.stop('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.write(body.slice(5));
+    const response = await answer;
+    expect(response).toMatch(/^HTTP\/1.1 200/);
+    expect(response).toContain('"security_type":2');
+    expect(await exit).toBe(0);
+    const log = server.stdout.join('\n');
+    expect(log.indexOf('"status":200')).toBeGreaterThan(-1);
+    expect(log.lastIndexOf('database closed')).toBeGreaterThan(log.lastIndexOf('request completed'));
+    server = await startServerProcess({ db: database.url });
+  });
+});
