@@ -8,8 +8,6 @@ export const SCOPES = {
 export type Scope = keyof typeof SCOPES;
 export const ALL_SCOPES = Object.keys(SCOPES) as Scope[];
 
-export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
-
 export const TokenRequestSchema = Type.Object(
   {
     grant_type: Type.Literal('client_credentials'),

@@ -1,5 +1,3 @@
-import { DEFAULT_TOKEN_TTL_SECONDS } from '@chekt-partner/contract';
-
 /**
  * Everything the server can be told, read once at start, validated, and frozen.
  * Nothing else in the server reads process.env.
@@ -20,6 +18,8 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/chekt-partner.db';
+/** The Partner API's documented token lifetime: about an hour. */
+export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

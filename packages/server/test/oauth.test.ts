@@ -61,7 +61,10 @@ describe('POST /oauth/token (RFC 6749 §4.4 client credentials)', () => {
       client_id: client.clientId,
       aud: `${server.url}/partner/v1`,
     });
-    expect(Number(claims.exp) - Number(claims.iat)).toBe(3600);
+    // At least expires_in from now; iat is rounded down and exp up, so the two may differ by 3601.
+    expect(Number(claims.exp) - Number(claims.iat)).toBeGreaterThanOrEqual(3600);
+    expect(Number(claims.exp) - Number(claims.iat)).toBeLessThanOrEqual(3601);
+    expect(Number(claims.exp) * 1000).toBeGreaterThanOrEqual(Date.now() + 3599_000);
     expect(claims.jti).toEqual(expect.any(String));
   });
 

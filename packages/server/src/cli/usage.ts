@@ -1,4 +1,4 @@
-import { parseSecurityType, type SecurityType } from '@chekt-partner/contract';
+import { parseSecurityType, type SecurityType } from '@chekt-partner/contract/security-types';
 import { parseId } from '../auth/dealer-scope.js';
 import { ConfigError, DEFAULT_DATABASE_URL, databaseUrl } from '../config.js';
 

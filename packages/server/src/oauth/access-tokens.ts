@@ -27,15 +27,18 @@ export async function issueAccessToken(
   now = Date.now(),
 ): Promise<string> {
   const iat = Math.floor(now / 1000);
-  return new SignJWT({ client_id: clientId, scope: scopes.join(' ') })
-    .setProtectedHeader({ alg: SIGNING_ALG, kid: keys.active.kid, typ: 'at+jwt' })
-    .setIssuer(settings.issuer)
-    .setAudience(settings.audience)
-    .setSubject(clientId)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + settings.ttlSeconds)
-    .setJti(randomUUID())
-    .sign(keys.active.privateKey);
+  return (
+    new SignJWT({ client_id: clientId, scope: scopes.join(' ') })
+      .setProtectedHeader({ alg: SIGNING_ALG, kid: keys.active.kid, typ: 'at+jwt' })
+      .setIssuer(settings.issuer)
+      .setAudience(settings.audience)
+      .setSubject(clientId)
+      .setIssuedAt(iat)
+      // Rounded up, so the token lives at least the expires_in the client was told, never a moment less.
+      .setExpirationTime(Math.ceil(now / 1000) + settings.ttlSeconds)
+      .setJti(randomUUID())
+      .sign(keys.active.privateKey)
+  );
 }
 
 const MAX_CACHED_TOKENS = 50_000;

@@ -1,4 +1,4 @@
-import { armingSettingsPath, TOKEN_PATH } from '@chekt-partner/contract';
+import { armingSettingsPath, TOKEN_PATH } from '@chekt-partner/contract/paths';
 import type { Command } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../../config.js';
 import { DOCS_PATH } from '../../docs/page.js';

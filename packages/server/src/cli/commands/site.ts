@@ -1,4 +1,4 @@
-import { SECURITY_TYPES, type SecurityType } from '@chekt-partner/contract';
+import { SECURITY_TYPES, type SecurityType } from '@chekt-partner/contract/security-types';
 import type { Command } from 'commander';
 import { toArmingSettings } from '../../arming/service.js';
 import { Provisioning } from '../../provisioning/provisioning.js';
