@@ -18,6 +18,8 @@ const postgresOnly = 'packages/server/test/postgres/**';
 
 export default defineConfig({
   test: {
+    // Every API response a test fetches is checked against the OpenAPI document (no drift).
+    setupFiles: ['packages/server/test/support/conformance-setup.ts'],
     testTimeout: 30000,
     hookTimeout: 60000,
     // Two cores: two test files at a time keeps server processes from starving each other.

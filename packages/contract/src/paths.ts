@@ -8,3 +8,5 @@ export const AUTHORIZATION_SERVER_METADATA_PATH = '/.well-known/oauth-authorizat
 export function armingSettingsPath(dealerId: string | number, siteId: string | number): string {
   return `${API_PREFIX}/dealers/${encodeURIComponent(String(dealerId))}/sites/${encodeURIComponent(String(siteId))}/arming-settings`;
 }
+export const LIVENESS_PATH = '/healthz';
+export const READINESS_PATH = '/readyz';

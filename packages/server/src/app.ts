@@ -5,6 +5,7 @@ import { armingRoutes } from './arming/routes.js';
 import { ArmingService } from './arming/service.js';
 import { ClientDirectory } from './auth/client-directory.js';
 import type { Config } from './config.js';
+import { docsRoutes } from './docs/routes.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerHealth } from './http/health.js';
 import { registerRequestContext } from './http/request-context.js';
@@ -61,6 +62,7 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<F
   registerHealth(app, store);
   await app.register(oauthRoutes, { db: store.db, keys, settings });
   await app.register(armingRoutes, { service, verifier, directory });
+  await app.register(docsRoutes, { publicUrl: config.issuerUrl });
   return app;
 }
 

@@ -1,7 +1,10 @@
 import {
   ALL_SCOPES,
   AUTHORIZATION_SERVER_METADATA_PATH,
+  AuthorizationServerMetadataSchema,
+  ERROR_CODES,
   JWKS_PATH,
+  JwksSchema,
   OAuthErrorSchema,
   TOKEN_PATH,
   TokenResponseSchema,
@@ -36,6 +39,13 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
         const status = error.code === 'invalid_client' ? 401 : 400;
         return reply.code(status).send({ error: error.code, error_description: error.message });
       }
+      // An API-wide rule broken before the token step (a bad x-partner-trace-id) is still the
+      // client's fault, and this endpoint states client faults in RFC 6749's own format.
+      if (error instanceof ApiError && ERROR_CODES[error.code].status < 500) {
+        return reply
+          .code(400)
+          .send({ error: 'invalid_request', error_description: ERROR_CODES[error.code].message });
+      }
       if (
         error instanceof ApiError ||
         isDatabaseUnavailable(error) ||
@@ -58,12 +68,20 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
     },
   });
 
-  app.get(JWKS_PATH, async (_request, reply) => {
-    reply.header('cache-control', 'public, max-age=300');
-    return deps.keys.jwks;
-  });
+  app.get(
+    JWKS_PATH,
+    { schema: { operationId: 'getJwks', response: { 200: JwksSchema } } },
+    async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=300');
+      return deps.keys.jwks;
+    },
+  );
 
-  app.get(AUTHORIZATION_SERVER_METADATA_PATH, async () => {
+  const metadataSchema = {
+    operationId: 'getAuthorizationServerMetadata',
+    response: { 200: AuthorizationServerMetadataSchema },
+  };
+  app.get(AUTHORIZATION_SERVER_METADATA_PATH, { schema: metadataSchema }, async () => {
     const issuer = deps.settings.issuer;
     return {
       issuer,

@@ -1,6 +1,7 @@
 import { armingSettingsPath, TOKEN_PATH } from '@chekt-partner/contract/paths';
 import type { Command } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../../config.js';
+import { DOCS_PATH } from '../../docs/page.js';
 import { DEMO, type NewClient, Provisioning } from '../../provisioning/provisioning.js';
 import { type CommonOptions, commonOptions } from '../common-options.js';
 import { UsageError } from '../usage.js';
@@ -74,6 +75,7 @@ function printDemo(url: string, client: NewClient, json: boolean): void {
     `\nDemo data ready: dealer ${DEMO.dealerId}, site ${DEMO.siteId} "${DEMO.siteName}".\n` +
       `Demo client (secret renewed at every --demo start):\n` +
       `  client_id:     ${client.clientId}\n  client_secret: ${client.clientSecret}\n\n` +
-      `Try it:\n${curl}\n\n`,
+      `Try it:\n${curl}\n\n` +
+      `Or in a browser: ${url}${DOCS_PATH} (Authorize with the client above, then Try it out).\n\n`,
   );
 }

@@ -1,0 +1,99 @@
+import type { ErrorCode } from '../errors.js';
+import { errorResponses } from './error-responses.js';
+import {
+  ARMING_SETTINGS_EXAMPLE,
+  ARMING_SETTINGS_UPDATE_EXAMPLE,
+  UPDATED_ARMING_SETTINGS_EXAMPLE,
+} from './examples.js';
+import { parameterRef, traceIdHeader } from './headers.js';
+import { schemaRef } from './schemas.js';
+import type { JsonObject } from './types.js';
+
+export const ARMING_SETTINGS_TAG = 'Arming Settings';
+
+// What each operation can answer, in the server's precedence: 401, 403, 404, then the body's 4xx.
+// GET has no body, so none of the body codes. The drift test holds the server to these lists.
+const AUTH_AND_LOOKUP_ERRORS: readonly ErrorCode[] = [
+  'invalid_trace_id',
+  'bad_request',
+  'unauthorized',
+  'invalid_token',
+  'forbidden',
+  'insufficient_scope',
+  'dealer_not_found',
+  'site_not_found',
+  'internal_error',
+  'service_unavailable',
+];
+
+const BODY_ERRORS: readonly ErrorCode[] = [
+  'invalid_security_type',
+  'unknown_field',
+  'invalid_body',
+  'malformed_json',
+  'payload_too_large',
+  'unsupported_media_type',
+];
+
+/** GET and PATCH /partner/v1/dealers/{dealerId}/sites/{siteId}/arming-settings. */
+export function armingSettingsPathItem(): JsonObject {
+  return {
+    parameters: [parameterRef('DealerId'), parameterRef('SiteId'), parameterRef('TraceId')],
+    get: {
+      tags: [ARMING_SETTINGS_TAG],
+      operationId: 'getArmingSettings',
+      summary: 'Get Arming Settings',
+      description: 'Retrieve current arming settings for a site. Needs the `arming_settings:read` scope.',
+      security: [{ oauth2: ['arming_settings:read'] }],
+      responses: {
+        200: armingSettingsResponse('The current arming settings', {
+          seed: {
+            summary: 'Gangnam Headquarters, alarm panel with primary bridge',
+            value: ARMING_SETTINGS_EXAMPLE,
+          },
+        }),
+        ...errorResponses(AUTH_AND_LOOKUP_ERRORS),
+      },
+    },
+    patch: {
+      tags: [ARMING_SETTINGS_TAG],
+      operationId: 'updateArmingSettings',
+      summary: 'Update Arming Settings',
+      description:
+        'Change the security type for a site. Needs the `arming_settings:write` scope. The change is ' +
+        'stored durably, and recorded in the site history, before the answer.\n\n' +
+        '**Changing security type may affect how devices are monitored and how alarms are processed. ' +
+        'Ensure the new type is compatible with installed devices.**',
+      security: [{ oauth2: ['arming_settings:write'] }],
+      requestBody: {
+        required: true,
+        description: 'The new security type; no other field is accepted',
+        content: {
+          'application/json': {
+            schema: schemaRef('ArmingSettingsUpdate'),
+            examples: {
+              seed: {
+                summary: 'Switch to the CHeKT Video Security System',
+                value: ARMING_SETTINGS_UPDATE_EXAMPLE,
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        200: armingSettingsResponse('The arming settings, with the new security type', {
+          seed: { summary: 'Now a CHeKT Video Security System', value: UPDATED_ARMING_SETTINGS_EXAMPLE },
+        }),
+        ...errorResponses([...AUTH_AND_LOOKUP_ERRORS, ...BODY_ERRORS]),
+      },
+    },
+  };
+}
+
+function armingSettingsResponse(description: string, examples: JsonObject): JsonObject {
+  return {
+    description,
+    headers: traceIdHeader(),
+    content: { 'application/json': { schema: schemaRef('ArmingSettings'), examples } },
+  };
+}

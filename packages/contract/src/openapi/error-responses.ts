@@ -1,0 +1,67 @@
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
+import { errorExample } from './examples.js';
+import { headerRef, traceIdHeader } from './headers.js';
+import { schemaRef } from './schemas.js';
+import type { JsonObject } from './types.js';
+
+/** The API reference's own words for the statuses it lists, with its "Solution" column. */
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request: the request is malformed or a value is invalid (security_type: use values 1-4 only)',
+  401: 'Unauthorized: no token, or an invalid or expired one. Get a new access token',
+  403: 'Forbidden: access denied. Verify your permissions (dealer grant, token scope)',
+  404: 'Not Found: the site or dealer does not exist. Check the IDs',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large: the request body is larger than this endpoint accepts',
+  415: 'Unsupported Media Type: send Content-Type: application/json',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error: nothing you can fix; quote the trace id when you report it',
+  503: 'Service Unavailable: the database is unreachable; retry after Retry-After seconds',
+};
+
+/**
+ * The error responses of an operation, from the error codes it can answer with: one response per
+ * status, the envelope schema, the headers that status carries, and one example per code.
+ */
+export function errorResponses(codes: readonly ErrorCode[]): Record<string, JsonObject> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) {
+    const status = ERROR_CODES[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: Record<string, JsonObject> = {};
+  for (const [status, statusCodes] of [...byStatus].sort(([a], [b]) => a - b)) {
+    responses[String(status)] = {
+      description: `${STATUS_TEXT[status] ?? 'Error'}. Codes: ${statusCodes.map((code) => `\`${code}\``).join(', ')}.`,
+      headers: { ...traceIdHeader(), ...statusHeaders(status, statusCodes) },
+      content: {
+        'application/json': {
+          schema: schemaRef('Error'),
+          examples: Object.fromEntries(
+            statusCodes.map((code) => [
+              code,
+              { summary: ERROR_CODES[code].message, value: errorExample(code) },
+            ]),
+          ),
+        },
+      },
+    };
+  }
+  return responses;
+}
+
+function statusHeaders(status: number, codes: readonly ErrorCode[]): JsonObject {
+  if (status === 401) return { 'WWW-Authenticate': headerRef('BearerChallenge') };
+  // Only the scope failure carries a challenge; a dealer the client is not granted does not.
+  if (status === 403 && codes.includes('insufficient_scope')) {
+    return {
+      'WWW-Authenticate': {
+        description: 'RFC 6750 §3 challenge, sent with insufficient_scope only',
+        required: false,
+        schema: { type: 'string' },
+        example: 'Bearer realm="chekt-partner", error="insufficient_scope"',
+      },
+    };
+  }
+  if (status === 503) return { 'Retry-After': headerRef('RetryAfter') };
+  return {};
+}

@@ -1,0 +1,63 @@
+/**
+ * The interactive API reference: Swagger UI from our own /docs/static (no CDN, works offline),
+ * reading our /openapi.json. Scripts are separate files, not inline, so the page runs under a
+ * Content-Security-Policy that allows only this origin.
+ */
+export const DOCS_PATH = '/docs';
+export const DOCS_ASSETS_PREFIX = `${DOCS_PATH}/static/`;
+export const DOCS_INIT_PATH = `${DOCS_PATH}/init.js`;
+export const OPENAPI_PATH = '/openapi.json';
+
+export const DOCS_HTML = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>CHeKT Partner API: Arming Settings reference</title>
+    <link rel="stylesheet" href="${DOCS_ASSETS_PREFIX}swagger-ui.css">
+    <link rel="icon" type="image/png" href="${DOCS_ASSETS_PREFIX}favicon-32x32.png">
+  </head>
+  <body>
+    <div id="swagger-ui"></div>
+    <script src="${DOCS_ASSETS_PREFIX}swagger-ui-bundle.js"></script>
+    <script src="${DOCS_INIT_PATH}"></script>
+  </body>
+</html>
+`;
+
+// validatorUrl: null, or Swagger UI would send the document to an online validator.
+// tryItOutEnabled: the page exists to run requests against this server, so skip a click.
+export const DOCS_INIT_SCRIPT = `window.ui = SwaggerUIBundle({
+  url: ${JSON.stringify(OPENAPI_PATH)},
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  validatorUrl: null,
+  tryItOutEnabled: true,
+  displayRequestDuration: true,
+  showExtensions: true,
+  persistAuthorization: false,
+  oauth2RedirectUrl: window.location.origin + ${JSON.stringify(`${DOCS_ASSETS_PREFIX}oauth2-redirect.html`)},
+});
+`;
+
+/** Only what the page loads; the package also ships a demo index.html that points at the internet. */
+export const DOCS_ASSETS = new Set([
+  'swagger-ui.css',
+  'swagger-ui-bundle.js',
+  'favicon-32x32.png',
+  'favicon-16x16.png',
+  'oauth2-redirect.html',
+  'oauth2-redirect.js',
+]);
+
+/** Same origin only; Swagger UI styles its widgets inline and draws some icons as data: URLs. */
+export const DOCS_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');

@@ -1,0 +1,54 @@
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { buildOpenApiDocument } from '@chekt-partner/contract';
+import fastifyStatic from '@fastify/static';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import {
+  DOCS_ASSETS,
+  DOCS_ASSETS_PREFIX,
+  DOCS_CONTENT_SECURITY_POLICY,
+  DOCS_HTML,
+  DOCS_INIT_PATH,
+  DOCS_INIT_SCRIPT,
+  DOCS_PATH,
+  OPENAPI_PATH,
+} from './page.js';
+
+export interface DocsRoutesOptions {
+  /** The operator's public base URL (ISSUER_URL); otherwise the origin the request came to. */
+  publicUrl: string | undefined;
+}
+
+const swaggerUiDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+
+/** GET /openapi.json (built from the contract) and the interactive reference at GET /docs. */
+export const docsRoutes: FastifyPluginAsync<DocsRoutesOptions> = async (app, { publicUrl }) => {
+  // The document names the server it came from, so "Try it out" and the token URL reach this
+  // very server, on whatever host and port the caller used.
+  app.get(OPENAPI_PATH, async (request) =>
+    buildOpenApiDocument({ serverUrl: publicUrl ?? originOf(request) }),
+  );
+
+  app.get(DOCS_PATH, async (_request, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', DOCS_CONTENT_SECURITY_POLICY)
+      .send(DOCS_HTML),
+  );
+  app.get(`${DOCS_PATH}/`, async (_request, reply) => reply.redirect(DOCS_PATH));
+  app.get(DOCS_INIT_PATH, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').send(DOCS_INIT_SCRIPT),
+  );
+
+  await app.register(fastifyStatic, {
+    root: swaggerUiDir,
+    prefix: DOCS_ASSETS_PREFIX,
+    index: false,
+    decorateReply: false,
+    allowedPath: (pathName) => DOCS_ASSETS.has(pathName.replace(/^\//, '')),
+  });
+};
+
+function originOf(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
+}

@@ -1,0 +1,61 @@
+import { buildOpenApiDocument } from '@chekt-partner/contract';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type InProcessServer, startInProcessServer } from './support/in-process-server.js';
+
+describe('GET /openapi.json and /docs', () => {
+  let server: InProcessServer;
+
+  beforeAll(async () => {
+    server = await startInProcessServer();
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('serves the contract-built document, naming the server the caller reached', async () => {
+    const response = await fetch(`${server.url}/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(response.headers.get('x-partner-trace-id')).toBeTruthy();
+    expect(await response.json()).toEqual(buildOpenApiDocument({ serverUrl: server.url }));
+  });
+
+  it('names ISSUER_URL as the server when the operator sets one', async () => {
+    const behindProxy = await startInProcessServer({ issuerUrl: 'https://partner.example.com' });
+    try {
+      const document = (await (await fetch(`${behindProxy.url}/openapi.json`)).json()) as {
+        servers: { url: string }[];
+      };
+      expect(document.servers[0]?.url).toBe('https://partner.example.com');
+    } finally {
+      await behindProxy.close();
+    }
+  });
+
+  it('serves the reference page with only same-origin resources', async () => {
+    const response = await fetch(`${server.url}/docs`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const html = await response.text();
+    expect(html).not.toMatch(/https?:\/\//);
+    for (const asset of html.matchAll(/(?:src|href)="([^"]+)"/g)) {
+      expect(await statusOf(`${server.url}${asset[1]}`), asset[1]).toBe(200);
+    }
+  });
+
+  it("serves only the page's assets from swagger-ui-dist, not its internet-bound demo page", async () => {
+    expect(await statusOf(`${server.url}/docs/static/swagger-ui-bundle.js`)).toBe(200);
+    for (const file of ['index.html', 'swagger-initializer.js', 'package.json', '../../package.json']) {
+      expect(await statusOf(`${server.url}/docs/static/${file}`), file).toBe(404);
+    }
+  });
+});
+
+/** The status, with the body read to the end so the connection is free when the server closes. */
+async function statusOf(url: string): Promise<number> {
+  const response = await fetch(url);
+  await response.arrayBuffer();
+  return response.status;
+}
