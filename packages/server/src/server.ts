@@ -10,13 +10,53 @@ export interface RunningServer {
 }
 
 export function createLogger(level: Config['logLevel']): Logger {
-  return pino({
-    level,
-    base: { service: 'chekt-partner' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    // Belt and braces: even if a header object were logged one day, these never reach the output.
-    redact: ['req.headers.authorization', 'headers.authorization', 'client_secret', 'access_token'],
+  // Asynchronous, batched writes: a synchronous write(2) per request line sat on every request's
+  // path. Lines gather into ~4 KiB writes (a write per line was ~5% of a GET's CPU); a quiet
+  // server's lines still appear within 50 ms (periodicFlush), and the launcher flushes the
+  // 'server listening' line at once. maxWrite is kept small because SonicBoom measures the byte
+  // length of the chunk it appends to on every line, which with 16 KiB chunks cost a few % more.
+  const destination = pino.destination({
+    dest: 1,
+    sync: false,
+    minLength: 4096,
+    maxWrite: 8192,
+    periodicFlush: 50,
   });
+  // Whatever is still buffered when the process ends anyway (process.exit, a crash) is written now.
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // Nothing left to write to (stdout closed): there is no one to tell.
+    }
+  });
+  return pino(
+    {
+      level,
+      base: { service: 'chekt-partner' },
+      timestamp: isoTimePerMillisecond(),
+      // Belt and braces: even if a header object were logged one day, these never reach the output.
+      redact: ['req.headers.authorization', 'headers.authorization', 'client_secret', 'access_token'],
+    },
+    destination,
+  );
+}
+
+/**
+ * pino's isoTime output (`,"time":"2026-01-01T00:00:00.000Z"`), formatting the date once per
+ * millisecond: under load many lines share a millisecond, and toISOString was a few % of a GET.
+ */
+function isoTimePerMillisecond(): () => string {
+  let lastMs = -1;
+  let lastField = '';
+  return () => {
+    const now = Date.now();
+    if (now !== lastMs) {
+      lastMs = now;
+      lastField = `,"time":"${new Date(now).toISOString()}"`;
+    }
+    return lastField;
+  };
 }
 
 /**
@@ -50,6 +90,7 @@ export function closeOnSignals(server: RunningServer, logger: Logger): void {
     server.close().then(
       () => {
         logger.info('shutdown complete');
+        logger.flush();
         process.exitCode = 0;
       },
       (error: unknown) => {

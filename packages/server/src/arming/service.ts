@@ -10,6 +10,7 @@ import {
   updateSecurityType,
 } from '../store/repositories/sites.js';
 import type { Store } from '../store/store.js';
+import { type WriteQueue, writeQueueFor } from '../store/write-queue.js';
 
 /** Who asked for a change, recorded with it. */
 export interface Actor {
@@ -19,10 +20,14 @@ export interface Actor {
 
 /** The arming-settings rules; knows nothing of HTTP. */
 export class ArmingService {
+  private readonly writes: WriteQueue;
+
   constructor(
     private readonly store: Store,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.writes = writeQueueFor(store);
+  }
 
   /** The site under an (already authorized) dealer, or a 404 naming what is missing. */
   async locate(dealerId: number, siteIdText: string): Promise<SiteSummary> {
@@ -43,8 +48,8 @@ export class ArmingService {
     securityType: SecurityType,
     actor: Actor,
   ): Promise<ArmingSettings> {
-    const { db, dialect } = this.store;
-    const site = await db.transaction().execute(async (trx) => {
+    const { dialect } = this.store;
+    const site = await this.writes.run(async (trx) => {
       const current = await findSiteForUpdate(trx, dialect, dealerId, siteId);
       if (!current) return undefined;
       const changedAt = this.now().toISOString();

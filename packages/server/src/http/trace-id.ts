@@ -13,15 +13,21 @@ export function traceIdOf(request: IncomingMessage): string {
   return typeof sent === 'string' && isValidTraceId(sent) ? sent : randomUUID();
 }
 
-/** Echoes the trace id on every response and refuses an unusable one before it reaches a log. */
+/**
+ * Echoes the trace id on every response and refuses an unusable one before it reaches a log.
+ * Callback-style hooks: these run on every request, and an async hook costs a promise each time.
+ */
 export function registerTraceId(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const sent = request.headers[TRACE_ID_HEADER];
     if (sent !== undefined && sent !== request.id) {
-      throw new ApiError('invalid_trace_id', { field: TRACE_ID_HEADER });
+      done(new ApiError('invalid_trace_id', { field: TRACE_ID_HEADER }));
+      return;
     }
+    done();
   });
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header(TRACE_ID_HEADER, request.id);
+    done(null, payload);
   });
 }

@@ -30,6 +30,9 @@ export function registerServeCommand(program: Command): void {
     const server = await startServer(config, logger);
     closeOnSignals(server, logger);
     if (demo) printDemo(server.url, demo, options.json);
+    // Scripts wait for 'server listening' (and read the demo document, written before it, then):
+    // do not leave it in the log buffer.
+    logger.flush();
   });
 }
 

@@ -1,13 +1,19 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
+import { reusableQuery } from '../reusable-query.js';
 import type { ArmingHistoryTable, Database } from '../schema.js';
 
 export type ArmingHistoryRow = Selectable<ArmingHistoryTable>;
 
-export async function insertArmingHistory(
-  trx: Kysely<Database>,
-  entry: Insertable<ArmingHistoryTable>,
-): Promise<void> {
-  await trx.insertInto('arming_history').values(entry).execute();
+type NewArmingHistory = Omit<Insertable<ArmingHistoryTable>, 'id'>;
+
+// Every PATCH writes one: compiled once (reusableQuery), not built per request.
+const insertQuery = reusableQuery(
+  ['site_id', 'dealer_id', 'from_type', 'to_type', 'client_id', 'trace_id', 'changed_at'],
+  (db: Kysely<Database>, entry: NewArmingHistory) => db.insertInto('arming_history').values(entry),
+);
+
+export async function insertArmingHistory(trx: Kysely<Database>, entry: NewArmingHistory): Promise<void> {
+  await insertQuery(trx, entry);
 }
 
 export async function listArmingHistory(db: Kysely<Database>, siteId: number): Promise<ArmingHistoryRow[]> {

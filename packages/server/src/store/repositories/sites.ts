@@ -1,26 +1,42 @@
 import type { SecurityType } from '@chekt-partner/contract';
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { reusableQuery } from '../reusable-query.js';
 import type { Database, SitesTable } from '../schema.js';
 import type { Dialect } from '../store.js';
 
 export type SiteRow = Selectable<SitesTable>;
 export type SiteSummary = Pick<SiteRow, 'id' | 'external_site_id' | 'name' | 'security_type'>;
 
+interface SiteKey extends Record<string, unknown> {
+  siteId: number;
+  dealerId: number;
+}
+
 /** The dealer is part of the WHERE: a site of another dealer is simply not found. */
-function siteUnderDealer(db: Kysely<Database>, dealerId: number, siteId: number) {
+function siteUnderDealer(db: Kysely<Database>, p: SiteKey) {
   return db
     .selectFrom('sites')
     .select(['id', 'external_site_id', 'name', 'security_type'])
-    .where('id', '=', siteId)
-    .where('dealer_id', '=', dealerId);
+    .where('id', '=', p.siteId)
+    .where('dealer_id', '=', p.dealerId);
 }
+
+// Every GET runs the first and every PATCH the second: compiled once (reusableQuery), not per request.
+const findSiteQuery = reusableQuery(['siteId', 'dealerId'], siteUnderDealer);
+const findSiteForUpdateQueries = {
+  sqlite: reusableQuery(['siteId', 'dealerId'], siteUnderDealer),
+  postgres: reusableQuery(['siteId', 'dealerId'], (db: Kysely<Database>, p: SiteKey) =>
+    siteUnderDealer(db, p).forUpdate(),
+  ),
+};
 
 export async function findSite(
   db: Kysely<Database>,
   dealerId: number,
   siteId: number,
 ): Promise<SiteSummary | undefined> {
-  return siteUnderDealer(db, dealerId, siteId).executeTakeFirst();
+  const { rows } = await findSiteQuery(db, { siteId, dealerId });
+  return rows[0];
 }
 
 /**
@@ -33,10 +49,18 @@ export async function findSiteForUpdate(
   dealerId: number,
   siteId: number,
 ): Promise<SiteSummary | undefined> {
-  return siteUnderDealer(trx, dealerId, siteId)
-    .$if(dialect === 'postgres', (query) => query.forUpdate())
-    .executeTakeFirst();
+  const { rows } = await findSiteForUpdateQueries[dialect](trx, { siteId, dealerId });
+  return rows[0];
 }
+
+const updateSecurityTypeQuery = reusableQuery(
+  ['siteId', 'securityType', 'now'],
+  (db: Kysely<Database>, p: { siteId: number; securityType: SecurityType; now: string }) =>
+    db
+      .updateTable('sites')
+      .set({ security_type: p.securityType, updated_at: p.now })
+      .where('id', '=', p.siteId),
+);
 
 export async function updateSecurityType(
   trx: Kysely<Database>,
@@ -44,11 +68,7 @@ export async function updateSecurityType(
   securityType: SecurityType,
   now: string,
 ): Promise<void> {
-  await trx
-    .updateTable('sites')
-    .set({ security_type: securityType, updated_at: now })
-    .where('id', '=', siteId)
-    .execute();
+  await updateSecurityTypeQuery(trx, { siteId, securityType, now });
 }
 
 export async function insertSite(db: Kysely<Database>, site: SiteRow): Promise<void> {

@@ -1,0 +1,215 @@
+// `npm run bench`: the API server against a bare Fastify baseline, on the same machine, in the
+// same run, interleaved, medians reported as ratios. See bench/README.md.
+import { spawnSync } from 'node:child_process';
+import { truncateSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readOptions } from './options.mjs';
+import { cpuSecondsOf, killAll, pinning, rssOf, spawnPinned } from './processes.mjs';
+import { formatTable, summarize } from './report.mjs';
+import { freshDatabase, seed } from './seed.mjs';
+import { startApiServer, startBaseline } from './servers.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const LOADGEN = fileURLToPath(new URL('./loadgen.mjs', import.meta.url));
+const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
+
+async function main() {
+  const options = readOptions(process.argv.slice(2));
+  buildIfStale();
+  const machine = describeMachine();
+  log(`machine: ${machine.cpus} x ${machine.cpuModel}, pinning: ${JSON.stringify(machine.pinning)}`);
+  const runs = [];
+  for (const siteCount of options.siteCounts) {
+    runs.push(await benchOneDatabase(options, siteCount));
+  }
+  const document = { date: new Date().toISOString(), options, machine, runs };
+  writeFileSync(RESULTS, `${JSON.stringify(document, null, 2)}\n`);
+  for (const run of runs) process.stdout.write(formatTable(run.title, run.rows, run.notes));
+  log(`results written to ${RESULTS}`);
+  // A run whose requests failed measured something else (a 401 is cheap): say so in the exit code.
+  const failed = runs.flatMap((run) =>
+    Object.entries(run.rows)
+      .filter(([, row]) => row.errors > 0)
+      .map(([name]) => `${run.title}: ${name}`),
+  );
+  if (failed.length > 0) {
+    log(`errors (non-2xx, timeouts) in: ${failed.join('; ')}`);
+    process.exitCode = 1;
+  }
+}
+
+/** `tsc --build` is incremental: when the build is current this costs about a second and builds nothing. */
+function buildIfStale() {
+  const result = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/typescript/bin/tsc'), '--build', 'packages/server'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
+  if (result.status !== 0) throw new Error('build failed');
+}
+
+async function benchOneDatabase(options, siteCount) {
+  const dialect = options.db === 'sqlite' ? 'sqlite' : 'postgres';
+  const title = `${dialect}, ${siteCount.toLocaleString('en-US')} sites, ${options.connections} connections`;
+  log(`== ${title}: seeding`);
+  const database = await freshDatabase(options.db, String(siteCount));
+  let server;
+  let baseline;
+  try {
+    const client = await seed(database.url, siteCount);
+    log(`seeded ${siteCount} sites in ${Math.round(client.seedMs)} ms`);
+    const serverLog = join(database.dir, 'server.log');
+    server = await startApiServer({
+      dbUrl: database.url,
+      logFile: serverLog,
+      cpuProfDir: options.cpuProfDir,
+    });
+    log(`server up in ${Math.round(server.startupMs)} ms at ${server.url} (pid ${server.pid})`);
+    const baselineLog = join(database.dir, 'baseline.log');
+    baseline = await startBaseline({ logFile: baselineLog });
+    const token = await fetchToken(server.url, client);
+    const jobFor = (scenario, target) => ({
+      kind: scenario === 'baseline' ? 'get' : scenario,
+      url: target.url,
+      siteCount,
+      token: scenario === 'token' ? undefined : token,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+    });
+
+    // One unrecorded pass over every scenario first: the JIT and the caches of both processes get
+    // warm before anything is measured (a first GET run was up to 3x slower than the next).
+    for (const scenario of ['baseline', ...options.scenarios]) {
+      const target = scenario === 'baseline' ? baseline : server;
+      await load({ ...options, durationS: options.warmupS, warmupS: 0 }, jobFor(scenario, target));
+      truncateSync(scenario === 'baseline' ? baselineLog : serverLog);
+    }
+
+    const samples = { baseline: [] };
+    for (const scenario of options.scenarios) samples[scenario] = [];
+    for (let round = 1; round <= options.repetitions; round += 1) {
+      // Baseline and scenarios take turns within each round, so drift in the machine hits both.
+      for (const scenario of ['baseline', ...options.scenarios]) {
+        const target = scenario === 'baseline' ? baseline : server;
+        const cpuBefore = await cpuSecondsOf(target.pid);
+        const loadBefore = loadavg()[0];
+        const result = await load(options, jobFor(scenario, target));
+        const cpuAfter = await cpuSecondsOf(target.pid);
+        if (cpuBefore !== undefined && cpuAfter !== undefined) {
+          result.cpuMicrosPerRequest = ((cpuAfter - cpuBefore) * 1e6) / result.totalWithWarmup;
+        }
+        result.loadAverage = Math.max(loadBefore, loadavg()[0]);
+        // RSS right after the load: the memory the process needed to serve it.
+        if (scenario === 'baseline' || scenario === 'get') result.rssBytes = await rssOf(target.pid);
+        samples[scenario].push(result);
+        log(
+          `round ${round} ${scenario.padEnd(8)} ${Math.round(result.requestsPerSecond)} req/s, ` +
+            `p99 ${result.p99Ms} ms, errors ${result.errors}, ` +
+            `${result.cpuMicrosPerRequest?.toFixed(0)} CPU µs/req, load average ${result.loadAverage.toFixed(1)}`,
+        );
+        truncateSync(scenario === 'baseline' ? baselineLog : serverLog);
+      }
+    }
+    const rows = summarize(samples);
+    const notes = [
+      `server start-up with ${siteCount.toLocaleString('en-US')} sites: ${Math.round(server.startupMs)} ms ` +
+        `(spawn to "server listening"); seeding ${Math.round(client.seedMs)} ms`,
+      `machine load average (1 min) during the runs: ${loadRange(samples)} on ${cpus().length} CPUs ` +
+        '(other work on the machine lowers req/s; CPU µs/req is steadier)',
+      `median of ${options.repetitions} x ${options.durationS} s after ${options.warmupS} s warm-up; ` +
+        `RSS after the GET (server) and baseline runs`,
+    ];
+    if (rows.get && rows.baseline) {
+      notes.push(
+        `GET p99 / baseline p99: ${(rows.get.p99Ms / rows.baseline.p99Ms).toFixed(2)}; ` +
+          `server RSS / baseline RSS: ${(rows.get.rssBytes / rows.baseline.rssBytes).toFixed(2)}`,
+      );
+    }
+    return {
+      title,
+      dialect,
+      siteCount,
+      startupMs: server.startupMs,
+      seedMs: client.seedMs,
+      rows,
+      samples,
+      notes,
+    };
+  } finally {
+    await server?.stop();
+    await baseline?.stop();
+    await database.drop();
+  }
+}
+
+/** One warm-up plus one measured autocannon run, in the load-generator process. */
+async function load(options, job) {
+  const child = spawnPinned(
+    'load',
+    process.execPath,
+    [
+      LOADGEN,
+      JSON.stringify({
+        ...job,
+        connections: options.connections,
+        durationS: options.durationS,
+        warmupS: options.warmupS,
+      }),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let stdout = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`load generator failed (${code})`);
+  return JSON.parse(stdout.trim().split('\n').pop());
+}
+
+async function fetchToken(url, client) {
+  const response = await fetch(`${url}/oauth/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+    }),
+  });
+  if (response.status !== 200) throw new Error(`token request failed: ${response.status}`);
+  return (await response.json()).access_token;
+}
+
+function loadRange(samples) {
+  const loads = Object.values(samples).flatMap((runs) => runs.map((run) => run.loadAverage));
+  return `${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`;
+}
+
+function describeMachine() {
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    pinning: pinning ?? 'none (no taskset or one CPU)',
+  };
+}
+
+function log(line) {
+  process.stderr.write(`${line}\n`);
+}
+
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : error}\n`);
+  process.exitCode = 1;
+} finally {
+  killAll();
+}

@@ -1,0 +1,87 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+
+/**
+ * Every process the bench starts, so that each one is ended by its own PID whatever happens:
+ * normal end, a thrown error, or Ctrl-C. Nothing is ever killed by name.
+ */
+const children = new Set();
+
+export function track(child) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+export function killAll() {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+  }
+}
+
+process.once('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+/** Ends one child by PID, politely first, and waits for it. */
+export async function stop(child, timeoutMs = 10000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  process.kill(child.pid, 'SIGTERM');
+  const timer = setTimeout(() => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+  }, timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+const hasTaskset = spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
+const cpus = availableParallelism();
+
+/**
+ * Server and load generator on different CPUs, so the load generator never steals the server's
+ * core. On one CPU (or without taskset) nothing is pinned and the report says so.
+ */
+export const pinning = hasTaskset && cpus >= 2 ? { server: '0', load: '1' } : undefined;
+
+export function spawnPinned(role, command, args, options) {
+  const cpu = pinning?.[role];
+  const child = cpu
+    ? spawn('taskset', ['-c', cpu, command, ...args], options)
+    : spawn(command, args, options);
+  return track(child);
+}
+
+const clockTicksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere.
+ * On a shared machine, CPU per request is steadier than requests per second: a neighbour that
+ * steals the CPU lowers the rate but not the work each request costs.
+ */
+export async function cpuSecondsOf(pid) {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start at state, field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident set size in bytes, from /proc (Linux); undefined elsewhere. */
+export async function rssOf(pid) {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    return kb ? Number(kb) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
