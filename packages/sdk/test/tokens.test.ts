@@ -101,16 +101,23 @@ describe('tokens', () => {
     expect(calls).toBeGreaterThan(3);
   });
 
-  it('rejected with 401 are replaced once and the call retried once, transparently', async () => {
+  /**
+   * A client holding a cached token, then the operator changes ISSUER_URL and restarts on the same
+   * address: the cached token is now refused.
+   */
+  async function clientWithInvalidatedToken() {
     const { database, client } = await seededDatabase();
     const before = await startApp(database, 'http://issuer-before.test');
     const chekt = new ChektPartnerClient({ ...client, baseUrl: before.url });
     await chekt.armingSettings.get(DEALER_ID, SITE_ID);
     await before.close();
-
-    // The operator changes ISSUER_URL and restarts on the same address: the cached token is now refused.
     const after = await startApp(database, 'http://issuer-after.test', before.port);
     cleanups.push(() => after.close());
+    return { chekt, after };
+  }
+
+  it('rejected with 401 are replaced once and the call retried once, transparently', async () => {
+    const { chekt, after } = await clientWithInvalidatedToken();
     expect(await chekt.armingSettings.get(DEALER_ID, SITE_ID, { traceId: 'after-restart' })).toEqual(
       SEED_SITE,
     );
@@ -122,14 +129,7 @@ describe('tokens', () => {
   });
 
   it('rejected by 20 concurrent calls cause one new token, not twenty', async () => {
-    const { database, client } = await seededDatabase();
-    const before = await startApp(database, 'http://issuer-before.test');
-    const chekt = new ChektPartnerClient({ ...client, baseUrl: before.url });
-    await chekt.armingSettings.get(DEALER_ID, SITE_ID);
-    await before.close();
-
-    const after = await startApp(database, 'http://issuer-after.test', before.port);
-    cleanups.push(() => after.close());
+    const { chekt, after } = await clientWithInvalidatedToken();
     await Promise.all(Array.from({ length: 20 }, () => chekt.armingSettings.get(DEALER_ID, SITE_ID)));
     expect(after.log.tokenRequests()).toBe(1);
   });

@@ -1,9 +1,10 @@
 import { armingSettingsPath, SECURITY_TYPE_VALUES } from '@chekt-partner/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listArmingHistory } from '../src/store/repositories/arming-history.js';
+import { startExampleServer } from './support/example-server.js';
 import { call, errorCodeOf, patchJson, traceIdOf } from './support/http.js';
-import { type InProcessServer, startInProcessServer } from './support/in-process-server.js';
-import { addClient, fetchToken, seedExample, type TestClient } from './support/provision.js';
+import type { InProcessServer } from './support/in-process-server.js';
+import { fetchToken, type TestClient } from './support/provision.js';
 
 const EXAMPLE = armingSettingsPath(12345, 1);
 const TRACE_ID = '550e8400-e29b-41d4-a716-123456789000';
@@ -14,9 +15,7 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
   let token: string;
 
   beforeAll(async () => {
-    server = await startInProcessServer();
-    await seedExample(server.store);
-    client = await addClient(server.store, [12345]);
+    ({ server, client } = await startExampleServer());
     token = await fetchToken(server.url, client);
   });
   afterAll(() => server.close());

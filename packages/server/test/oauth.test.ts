@@ -3,9 +3,10 @@ import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueAccessToken } from '../src/oauth/access-tokens.js';
 import { loadSigningKeys } from '../src/oauth/signing-keys.js';
+import { startExampleServer } from './support/example-server.js';
 import { call, errorCodeOf, msUntilStatus } from './support/http.js';
-import { type InProcessServer, startInProcessServer } from './support/in-process-server.js';
-import { addClient, fetchToken, provisioning, seedExample, type TestClient } from './support/provision.js';
+import type { InProcessServer } from './support/in-process-server.js';
+import { addClient, fetchToken, provisioning, type TestClient } from './support/provision.js';
 
 const EXAMPLE = armingSettingsPath(12345, 1);
 
@@ -30,9 +31,7 @@ describe('POST /oauth/token (RFC 6749 §4.4 client credentials)', () => {
   let client: TestClient;
 
   beforeAll(async () => {
-    server = await startInProcessServer();
-    await seedExample(server.store);
-    client = await addClient(server.store, [12345]);
+    ({ server, client } = await startExampleServer());
   });
   afterAll(() => server.close());
 
@@ -210,9 +209,7 @@ describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token',
   let client: TestClient;
 
   beforeAll(async () => {
-    server = await startInProcessServer();
-    await seedExample(server.store);
-    client = await addClient(server.store, [12345]);
+    ({ server, client } = await startExampleServer());
   });
   afterAll(() => server.close());
 

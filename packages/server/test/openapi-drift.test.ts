@@ -11,9 +11,10 @@ import {
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBackend } from './support/database.js';
-import { type InProcessServer, startInProcessServer } from './support/in-process-server.js';
+import { startExampleServer } from './support/example-server.js';
+import type { InProcessServer } from './support/in-process-server.js';
 import { openApiConformance } from './support/openapi-conformance.js';
-import { addClient, fetchToken, seedExample, type TestClient } from './support/provision.js';
+import { addClient, fetchToken, type TestClient } from './support/provision.js';
 
 /**
  * No drift: real requests to the real server, covering every status the arming and token routes
@@ -345,9 +346,9 @@ describe('the OpenAPI document describes what the server really answers', () => 
   let tokens: Tokens;
 
   beforeAll(async () => {
-    server = await startInProcessServer();
-    await seedExample(server.store);
-    const client = await addClient(server.store, [12345]);
+    const example = await startExampleServer();
+    server = example.server;
+    const { client } = example;
     const platform = await addClient(server.store, 'all', 'platform');
     tokens = {
       client,
@@ -413,9 +414,8 @@ describe('the OpenAPI document describes what the server really answers', () => 
 
 describe('a failure inside the server', () => {
   it('is a documented 500 whose body tells nothing of the internals, and readiness says 503', async () => {
-    const server = await startInProcessServer();
-    await seedExample(server.store);
-    const token = await fetchToken(server.url, await addClient(server.store, [12345]));
+    const { server, client } = await startExampleServer();
+    const token = await fetchToken(server.url, client);
     // The database handle is gone: not "unavailable" (which would be a 503), a fault of ours.
     await server.store.close();
     try {
