@@ -27,7 +27,6 @@ const UNAVAILABLE_MESSAGES = [
   'Connection terminated',
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error',
-  'Connection terminated unexpectedly',
 ];
 
 export function isDatabaseUnavailable(error: unknown): boolean {
