@@ -6,10 +6,10 @@ import type { Database } from '../store/schema.js';
 import { type AccessTokenSettings, issueAccessToken } from './access-tokens.js';
 import { readClientCredentials } from './client-authentication.js';
 import { clientSecretMatches } from './client-secrets.js';
-
-const NO_CLIENT_HASH = '0'.repeat(64);
-
 import type { SigningKeys } from './signing-keys.js';
+
+/** The stored hash of no secret at all: SHA-256 never yields it in practice. */
+const NO_CLIENT_HASH = '0'.repeat(64);
 
 export interface TokenRequest {
   contentType: string | undefined;
