@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { spawnPinned, stop } from './processes.mjs';
 
-const CLI = fileURLToPath(new URL('../packages/server/dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../packages/server/dist/chekt-partner.mjs', import.meta.url));
 const BASELINE = fileURLToPath(new URL('./baseline.mjs', import.meta.url));
 
 /**
