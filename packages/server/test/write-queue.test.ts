@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { findSite } from '../src/store/repositories/sites.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { writeQueueFor } from '../src/store/write-queue.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
@@ -59,5 +60,31 @@ describe('write queue (group commit on SQLite)', () => {
     const outcomes = await Promise.allSettled([queue.run(insertDealer(5)), queue.run(insertDealer(5))]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected']);
     expect(await dealerIds()).toEqual([5]);
+  });
+
+  it('never shows a reader a write that is not committed: a read inside a batch waits for its end', async () => {
+    await insertDealer(1)(store.db);
+    await store.db
+      .insertInto('sites')
+      .values({
+        id: 10,
+        dealer_id: 1,
+        external_site_id: 'ext-10',
+        name: 'Site 10',
+        security_type: 1,
+        created_at: '2026-01-01T00:00:00Z',
+        updated_at: '2026-01-01T00:00:00Z',
+      })
+      .execute();
+    const queue = writeQueueFor(store);
+    let readDuringBatch: Promise<unknown> | undefined;
+    const refused = queue.run(async (trx) => {
+      await trx.updateTable('sites').set({ security_type: 4 }).where('id', '=', 10).execute();
+      // The batch's transaction is open and holds the 4, which is about to be rolled back.
+      readDuringBatch = findSite(store, 1, 10);
+      throw new Error('refused after writing');
+    });
+    await expect(refused).rejects.toThrow('refused after writing');
+    expect(await readDuringBatch).toMatchObject({ id: 10, security_type: 1 });
   });
 });

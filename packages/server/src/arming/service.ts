@@ -32,7 +32,7 @@ export class ArmingService {
   /** The site under an (already authorized) dealer, or a 404 naming what is missing. */
   async locate(dealerId: number, siteIdText: string): Promise<SiteSummary> {
     const siteId = parseId(siteIdText);
-    const site = siteId === undefined ? undefined : await findSite(this.store.db, dealerId, siteId);
+    const site = siteId === undefined ? undefined : await findSite(this.store, dealerId, siteId);
     if (site) return site;
     throw await this.notFound(dealerId);
   }

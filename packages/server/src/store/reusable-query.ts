@@ -1,9 +1,9 @@
-import { type Compilable, CompiledQuery, type Kysely, type QueryResult } from 'kysely';
+import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
 
 /**
- * A query built and compiled once per dialect, then run with new parameter values: a hot query
+ * A query built and compiled once per dialect, then bound to new parameter values: a hot query
  * pays neither Kysely's builder nor its compiler per call. The SQL still comes from the builder,
- * in the repository that owns it.
+ * in the repository that owns it, which runs the result (`db.executeQuery`, `store.readFirst`).
  *
  * `build` receives placeholders for the named parameters; each placeholder is an object that
  * Kysely passes through to the compiled parameter list untouched, which is how its position is
@@ -12,7 +12,7 @@ import { type Compilable, CompiledQuery, type Kysely, type QueryResult } from 'k
 export function reusableQuery<DB, P extends Record<string, unknown>, R>(
   names: readonly (keyof P & string)[],
   build: (db: Kysely<DB>, params: P) => Compilable<R>,
-): (db: Kysely<DB>, params: P) => Promise<QueryResult<R>> {
+): (db: Kysely<DB>, params: P) => CompiledQuery<R> {
   // Keyed by the dialect adapter, which a transaction shares with its parent Kysely instance.
   const compiledByDialect = new WeakMap<object, Compiled<R>>();
   return (db, params) => {
@@ -25,7 +25,7 @@ export function reusableQuery<DB, P extends Record<string, unknown>, R>(
     const parameters = compiled.slots.map((slot) =>
       slot.name === undefined ? slot.value : params[slot.name],
     );
-    return db.executeQuery<R>(CompiledQuery.raw(compiled.sql, parameters));
+    return CompiledQuery.raw(compiled.sql, parameters) as CompiledQuery<R>;
   };
 }
 

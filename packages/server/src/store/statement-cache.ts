@@ -1,15 +1,19 @@
 import type { Database as SqliteConnection, Statement } from 'better-sqlite3';
-import type { SqliteDatabase } from 'kysely';
 
 /** Distinct SQL texts this server runs are a few dozen; the bound only guards against a leak. */
 const MAX_STATEMENTS = 500;
 
+export interface StatementCache {
+  prepare(sql: string): Statement;
+  close(): void;
+}
+
 /**
- * The connection as Kysely's SQLite driver sees it, but remembering prepared statements by their
- * SQL text. Kysely prepares every query anew, and preparing (parsing and planning the SQL) cost
- * more than running the primary-key lookup behind each GET.
+ * The connection as Kysely's SQLite driver sees it (its SqliteDatabase), but remembering prepared
+ * statements by their SQL text. Kysely prepares every query anew, and preparing (parsing and
+ * planning the SQL) cost more than running the primary-key lookup behind each GET.
  */
-export function cachingStatements(connection: SqliteConnection): SqliteDatabase {
+export function cachingStatements(connection: SqliteConnection): StatementCache {
   const statements = new Map<string, Statement>();
   return {
     close: () => connection.close(),

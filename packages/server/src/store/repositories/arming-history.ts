@@ -13,7 +13,7 @@ const insertQuery = reusableQuery(
 );
 
 export async function insertArmingHistory(trx: Kysely<Database>, entry: NewArmingHistory): Promise<void> {
-  await insertQuery(trx, entry);
+  await trx.executeQuery(insertQuery(trx, entry));
 }
 
 export async function listArmingHistory(db: Kysely<Database>, siteId: number): Promise<ArmingHistoryRow[]> {

@@ -2,7 +2,7 @@ import type { SecurityType } from '@chekt-partner/contract';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { reusableQuery } from '../reusable-query.js';
 import type { Database, SitesTable } from '../schema.js';
-import type { Dialect } from '../store.js';
+import type { Dialect, Store } from '../store.js';
 
 export type SiteRow = Selectable<SitesTable>;
 export type SiteSummary = Pick<SiteRow, 'id' | 'external_site_id' | 'name' | 'security_type'>;
@@ -30,13 +30,8 @@ const findSiteForUpdateQueries = {
   ),
 };
 
-export async function findSite(
-  db: Kysely<Database>,
-  dealerId: number,
-  siteId: number,
-): Promise<SiteSummary | undefined> {
-  const { rows } = await findSiteQuery(db, { siteId, dealerId });
-  return rows[0];
+export function findSite(store: Store, dealerId: number, siteId: number): Promise<SiteSummary | undefined> {
+  return store.readFirst(findSiteQuery(store.db, { siteId, dealerId }));
 }
 
 /**
@@ -49,7 +44,7 @@ export async function findSiteForUpdate(
   dealerId: number,
   siteId: number,
 ): Promise<SiteSummary | undefined> {
-  const { rows } = await findSiteForUpdateQueries[dialect](trx, { siteId, dealerId });
+  const { rows } = await trx.executeQuery(findSiteForUpdateQueries[dialect](trx, { siteId, dealerId }));
   return rows[0];
 }
 
@@ -68,7 +63,7 @@ export async function updateSecurityType(
   securityType: SecurityType,
   now: string,
 ): Promise<void> {
-  await updateSecurityTypeQuery(trx, { siteId, securityType, now });
+  await trx.executeQuery(updateSecurityTypeQuery(trx, { siteId, securityType, now }));
 }
 
 export async function insertSite(db: Kysely<Database>, site: SiteRow): Promise<void> {
