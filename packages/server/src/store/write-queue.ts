@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely } from 'kysely';
+import type { ControlledTransaction, Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -35,16 +35,16 @@ interface Job {
   reject(error: unknown): void;
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
 /** Bounds how long the last write of a batch waits for the ones before it. */
 const MAX_BATCH = 256;
 
 /**
  * Group commit. Writes queued during one turn of the event loop run, in arrival order, in one
- * transaction, each inside its own savepoint (so one failing write is rolled back alone), and one
- * commit makes them all durable; only then is any of them resolved. While a batch commits, the
- * next one gathers. A failed commit rejects every write of its batch: none of them happened.
+ * transaction, and one commit makes them all durable; only then is any of them resolved. While a
+ * batch commits, the next one gathers. If a write of the batch throws, the batch is rolled back
+ * and each of its writes runs again in a transaction of its own, so a failing write fails alone
+ * and its neighbours still commit (writes are re-runnable: they only touch the database, through
+ * `trx`). A failed commit rejects every write of its batch: none of them happened.
  */
 export class GroupCommit implements WriteQueue {
   private pending: Job[] = [];
@@ -75,12 +75,14 @@ export class GroupCommit implements WriteQueue {
     if (batch.length === 0) return;
     this.committing = true;
     try {
-      const outcomes = await this.commit(batch);
-      batch.forEach((job, i) => {
-        const outcome = outcomes[i] as Outcome;
-        if (outcome.ok) job.resolve(outcome.value);
-        else job.reject(outcome.error);
-      });
+      const values = await this.runTogether(batch);
+      if (values) {
+        batch.forEach((job, i) => {
+          job.resolve(values[i]);
+        });
+      } else {
+        for (const job of batch) await this.runAlone(job);
+      }
     } catch (error) {
       for (const job of batch) job.reject(error);
     } finally {
@@ -89,41 +91,45 @@ export class GroupCommit implements WriteQueue {
     }
   }
 
-  private async commit(batch: Job[]): Promise<Outcome[]> {
+  /** The whole batch in one transaction: its results, or undefined if a write threw (all undone). */
+  private async runTogether(batch: Job[]): Promise<unknown[] | undefined> {
     const trx = await this.db.startTransaction().execute();
+    const values: unknown[] = [];
     try {
-      const outcomes: Outcome[] = [];
-      for (const job of batch) outcomes.push(await runInSavepoint(trx, job));
-      await trx.commit().execute();
-      return outcomes;
-    } catch (error) {
-      await trx
-        .rollback()
-        .execute()
-        .catch(() => {
-          // The commit's own error is the one worth reporting.
-        });
-      throw error;
+      for (const job of batch) values.push(await job.work(trx));
+    } catch {
+      await trx.rollback().execute();
+      return undefined;
     }
+    await commitOrRollBack(trx);
+    return values;
+  }
+
+  private async runAlone(job: Job): Promise<void> {
+    const trx = await this.db.startTransaction().execute();
+    let value: unknown;
+    try {
+      value = await job.work(trx);
+    } catch (error) {
+      await trx.rollback().execute();
+      job.reject(error);
+      return;
+    }
+    await commitOrRollBack(trx);
+    job.resolve(value);
   }
 }
 
-// Plain statements on the batch's transaction: Kysely's savepoint() builds a new transaction
-// object and compiles its command on every call, which showed in the PATCH profile.
-const SAVEPOINT = CompiledQuery.raw('savepoint write');
-const RELEASE = CompiledQuery.raw('release savepoint write');
-const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint write');
-
-async function runInSavepoint(trx: Kysely<Database>, job: Job): Promise<Outcome> {
-  await trx.executeQuery(SAVEPOINT);
+async function commitOrRollBack(trx: ControlledTransaction<Database>): Promise<void> {
   try {
-    const value = await job.work(trx);
-    await trx.executeQuery(RELEASE);
-    return { ok: true, value };
+    await trx.commit().execute();
   } catch (error) {
-    // Undo this write only; a failure to do so fails the whole batch (thrown to commit()).
-    await trx.executeQuery(ROLLBACK_TO);
-    await trx.executeQuery(RELEASE);
-    return { ok: false, error };
+    await trx
+      .rollback()
+      .execute()
+      .catch(() => {
+        // The commit's own error is the one worth reporting.
+      });
+    throw error;
   }
 }
