@@ -1,14 +1,9 @@
 import type { ArmingSettings, SecurityType } from '@chekt-partner/contract';
 import { parseId } from '../auth/dealer-scope.js';
 import { ApiError } from '../errors.js';
-import { insertArmingHistory } from '../store/repositories/arming-history.js';
 import { findDealer } from '../store/repositories/dealers.js';
-import {
-  findSite,
-  findSiteForUpdate,
-  type SiteSummary,
-  updateSecurityType,
-} from '../store/repositories/sites.js';
+import { changeSecurityType } from '../store/repositories/security-type-changes.js';
+import { findSite, type SiteSummary } from '../store/repositories/sites.js';
 import type { Store } from '../store/store.js';
 import { type WriteQueue, writeQueueFor } from '../store/write-queue.js';
 
@@ -49,22 +44,16 @@ export class ArmingService {
     actor: Actor,
   ): Promise<ArmingSettings> {
     const { dialect } = this.store;
-    const site = await this.writes.run(async (trx) => {
-      const current = await findSiteForUpdate(trx, dialect, dealerId, siteId);
-      if (!current) return undefined;
-      const changedAt = this.now().toISOString();
-      await updateSecurityType(trx, siteId, securityType, changedAt);
-      await insertArmingHistory(trx, {
-        site_id: siteId,
-        dealer_id: dealerId,
-        from_type: current.security_type,
-        to_type: securityType,
-        client_id: actor.clientId,
-        trace_id: actor.traceId,
-        changed_at: changedAt,
-      });
-      return { ...current, security_type: securityType };
-    });
+    const site = await this.writes.run((trx) =>
+      changeSecurityType(trx, dialect, {
+        dealerId,
+        siteId,
+        securityType,
+        clientId: actor.clientId,
+        traceId: actor.traceId,
+        changedAt: this.now().toISOString(),
+      }),
+    );
     if (!site) throw await this.notFound(dealerId);
     return toArmingSettings(site);
   }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database as SqliteConnection } from 'better-sqlite3';
 import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type { Pool as PgPool } from 'pg';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
 import { cachingStatements, type StatementCache } from './statement-cache.js';
@@ -82,7 +83,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   return {
     db,
     dialect: 'postgres',
-    readFirst: async (query) => (await db.executeQuery(query)).rows[0],
+    readFirst: readFirstOnPostgres(pool),
     isReachable: () => probe(db),
     close: () => db.destroy(),
   };
@@ -103,6 +104,24 @@ async function readFirstOnSqlite<R>(
 ): Promise<R | undefined> {
   if (connection.inTransaction) return (await db.executeQuery(query)).rows[0];
   return statements.prepare(query.sql).get(query.parameters) as R | undefined;
+}
+
+/**
+ * Reads run on the pool directly as named prepared statements: PostgreSQL then parses and plans
+ * the lookup once per connection instead of on every request (Kysely sends unnamed statements),
+ * and the request skips Kysely's executor. Names are per SQL text, so a name never changes meaning.
+ */
+function readFirstOnPostgres(pool: PgPool): Store['readFirst'] {
+  const names = new Map<string, string>();
+  return async <R>(query: CompiledQuery<R>) => {
+    let name = names.get(query.sql);
+    if (name === undefined) {
+      name = `read_${names.size + 1}`;
+      names.set(query.sql, name);
+    }
+    const result = await pool.query({ name, text: query.sql, values: query.parameters as unknown[] });
+    return result.rows[0] as R | undefined;
+  };
 }
 
 async function probe(db: Kysely<Database>): Promise<boolean> {

@@ -1,8 +1,7 @@
-import type { SecurityType } from '@chekt-partner/contract';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { reusableQuery } from '../reusable-query.js';
 import type { Database, SitesTable } from '../schema.js';
-import type { Dialect, Store } from '../store.js';
+import type { Store } from '../store.js';
 
 export type SiteRow = Selectable<SitesTable>;
 export type SiteSummary = Pick<SiteRow, 'id' | 'external_site_id' | 'name' | 'security_type'>;
@@ -21,49 +20,11 @@ function siteUnderDealer(db: Kysely<Database>, p: SiteKey) {
     .where('dealer_id', '=', p.dealerId);
 }
 
-// Every GET runs the first and every PATCH the second: compiled once (reusableQuery), not per request.
+// Every GET runs it: compiled once (reusableQuery), not per request.
 const findSiteQuery = reusableQuery(['siteId', 'dealerId'], siteUnderDealer);
-const findSiteForUpdateQueries = {
-  sqlite: reusableQuery(['siteId', 'dealerId'], siteUnderDealer),
-  postgres: reusableQuery(['siteId', 'dealerId'], (db: Kysely<Database>, p: SiteKey) =>
-    siteUnderDealer(db, p).forUpdate(),
-  ),
-};
 
 export function findSite(store: Store, dealerId: number, siteId: number): Promise<SiteSummary | undefined> {
   return store.readFirst(findSiteQuery(store.db, { siteId, dealerId }));
-}
-
-/**
- * Reads the site inside a write transaction, locking its row on PostgreSQL so that concurrent
- * updates see each other's value. SQLite needs no lock clause: its writers are serialized.
- */
-export async function findSiteForUpdate(
-  trx: Kysely<Database>,
-  dialect: Dialect,
-  dealerId: number,
-  siteId: number,
-): Promise<SiteSummary | undefined> {
-  const { rows } = await trx.executeQuery(findSiteForUpdateQueries[dialect](trx, { siteId, dealerId }));
-  return rows[0];
-}
-
-const updateSecurityTypeQuery = reusableQuery(
-  ['siteId', 'securityType', 'now'],
-  (db: Kysely<Database>, p: { siteId: number; securityType: SecurityType; now: string }) =>
-    db
-      .updateTable('sites')
-      .set({ security_type: p.securityType, updated_at: p.now })
-      .where('id', '=', p.siteId),
-);
-
-export async function updateSecurityType(
-  trx: Kysely<Database>,
-  siteId: number,
-  securityType: SecurityType,
-  now: string,
-): Promise<void> {
-  await trx.executeQuery(updateSecurityTypeQuery(trx, { siteId, securityType, now }));
 }
 
 export async function insertSite(db: Kysely<Database>, site: SiteRow): Promise<void> {

@@ -1,0 +1,119 @@
+import type { SecurityType } from '@chekt-partner/contract';
+import { type Kysely, sql } from 'kysely';
+import { reusableQuery } from '../reusable-query.js';
+import type { Database } from '../schema.js';
+import type { Dialect } from '../store.js';
+import { insertArmingHistory } from './arming-history.js';
+import type { SiteSummary } from './sites.js';
+
+/** One accepted change of a site's security type, and who asked for it. */
+export interface SecurityTypeChange extends Record<string, unknown> {
+  dealerId: number;
+  siteId: number;
+  securityType: SecurityType;
+  clientId: string;
+  traceId: string;
+  changedAt: string;
+}
+
+/**
+ * Sets the site's security type and writes its history row (from, to, who, when), inside the
+ * caller's transaction. Returns the site with its new type, or undefined when the dealer has no
+ * such site (then nothing is written). The "from" is the value the row holds at the moment of
+ * the write, so each site's history is an unbroken chain even under concurrent writers.
+ */
+export function changeSecurityType(
+  trx: Kysely<Database>,
+  dialect: Dialect,
+  change: SecurityTypeChange,
+): Promise<SiteSummary | undefined> {
+  return dialect === 'postgres' ? changeOnPostgres(trx, change) : changeOnSqlite(trx, change);
+}
+
+function siteQuery(db: Kysely<Database>, p: SecurityTypeChange) {
+  return db
+    .selectFrom('sites')
+    .select(['id', 'external_site_id', 'name', 'security_type'])
+    .where('id', '=', p.siteId)
+    .where('dealer_id', '=', p.dealerId);
+}
+
+const CHANGE_PARAMS = ['dealerId', 'siteId', 'securityType', 'clientId', 'traceId', 'changedAt'] as const;
+
+// SQLite: writers are serialized (one connection, group commit), so a plain read, update and
+// insert in the batch's transaction see and leave a consistent row.
+const readSite = reusableQuery(['siteId', 'dealerId'], siteQuery);
+const updateSite = reusableQuery(
+  ['siteId', 'securityType', 'changedAt'],
+  (db: Kysely<Database>, p: SecurityTypeChange) =>
+    db
+      .updateTable('sites')
+      .set({ security_type: p.securityType, updated_at: p.changedAt })
+      .where('id', '=', p.siteId),
+);
+
+async function changeOnSqlite(trx: Kysely<Database>, change: SecurityTypeChange) {
+  const { rows } = await trx.executeQuery(readSite(trx, change));
+  const current = rows[0];
+  if (!current) return undefined;
+  await trx.executeQuery(updateSite(trx, change));
+  await insertArmingHistory(trx, {
+    site_id: change.siteId,
+    dealer_id: change.dealerId,
+    from_type: current.security_type,
+    to_type: change.securityType,
+    client_id: change.clientId,
+    trace_id: change.traceId,
+    changed_at: change.changedAt,
+  });
+  return { ...current, security_type: change.securityType };
+}
+
+// PostgreSQL: one statement, so one round trip instead of a read, an update and an insert. The
+// `old` CTE locks the row (FOR UPDATE) and reads its latest committed type; the update and the
+// history insert both work from it. Parameters in the insert's select list are cast, since
+// PostgreSQL cannot infer their types there.
+const changeInOneStatement = reusableQuery(CHANGE_PARAMS, (db: Kysely<Database>, p: SecurityTypeChange) =>
+  db
+    .with('old', (qb) =>
+      qb
+        .selectFrom('sites')
+        .select(['id', 'dealer_id', 'security_type'])
+        .where('id', '=', p.siteId)
+        .where('dealer_id', '=', p.dealerId)
+        .forUpdate(),
+    )
+    .with('changed', (qb) =>
+      qb
+        .updateTable('sites')
+        .from('old')
+        .set({ security_type: p.securityType, updated_at: p.changedAt })
+        .whereRef('sites.id', '=', 'old.id')
+        .returning(['sites.id', 'sites.external_site_id', 'sites.name', 'sites.security_type']),
+    )
+    .with('recorded', (qb) =>
+      qb
+        .insertInto('arming_history')
+        .columns(['site_id', 'dealer_id', 'from_type', 'to_type', 'client_id', 'trace_id', 'changed_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('old')
+            .select([
+              'old.id',
+              'old.dealer_id',
+              'old.security_type',
+              sql<SecurityType>`cast(${p.securityType} as integer)`.as('to_type'),
+              sql<string>`cast(${p.clientId} as text)`.as('client_id'),
+              sql<string>`cast(${p.traceId} as text)`.as('trace_id'),
+              sql<string>`cast(${p.changedAt} as text)`.as('changed_at'),
+            ]),
+        ),
+    )
+    .selectFrom('changed')
+    .selectAll(),
+);
+
+async function changeOnPostgres(trx: Kysely<Database>, change: SecurityTypeChange) {
+  const { rows } = await trx.executeQuery(changeInOneStatement(trx, change));
+  return rows[0];
+}
