@@ -15,19 +15,18 @@ export function traceIdOf(request: IncomingMessage): string {
 
 /**
  * Echoes the trace id on every response and refuses an unusable one before it reaches a log.
- * Callback-style hooks: these run on every request, and an async hook costs a promise each time.
+ * The header is set as the request arrives, so every answer carries it, errors included (Fastify
+ * keeps headers set before an error); no onSend hook runs per request. A callback-style hook:
+ * this runs on every request, and an async hook costs a promise each time.
  */
 export function registerTraceId(app: FastifyInstance): void {
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(TRACE_ID_HEADER, request.id);
     const sent = request.headers[TRACE_ID_HEADER];
     if (sent !== undefined && sent !== request.id) {
       done(new ApiError('invalid_trace_id', { field: TRACE_ID_HEADER }));
       return;
     }
     done();
-  });
-  app.addHook('onSend', (request, reply, payload, done) => {
-    reply.header(TRACE_ID_HEADER, request.id);
-    done(null, payload);
   });
 }
