@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SCOPES, type Scope } from '@chekt-partner/contract';
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import { ApiError } from '../errors.js';
+import { signCompactJws } from './compact-jws.js';
 import { SIGNING_ALG, type SigningKeys } from './signing-keys.js';
 
 /** What a verified access token tells us about its bearer. */
@@ -18,27 +19,27 @@ export interface AccessTokenSettings {
   ttlSeconds: number;
 }
 
-/** Issues RFC 9068 JWT access tokens. */
-export async function issueAccessToken(
+/** Issues an RFC 9068 JWT access token. */
+export function issueAccessToken(
   keys: SigningKeys,
   settings: AccessTokenSettings,
   clientId: string,
   scopes: readonly Scope[],
   now = Date.now(),
-): Promise<string> {
-  const iat = Math.floor(now / 1000);
-  return (
-    new SignJWT({ client_id: clientId, scope: scopes.join(' ') })
-      .setProtectedHeader({ alg: SIGNING_ALG, kid: keys.active.kid, typ: 'at+jwt' })
-      .setIssuer(settings.issuer)
-      .setAudience(settings.audience)
-      .setSubject(clientId)
-      .setIssuedAt(iat)
-      // Rounded up, so the token lives at least the expires_in the client was told, never a moment less.
-      .setExpirationTime(Math.ceil(now / 1000) + settings.ttlSeconds)
-      .setJti(randomUUID())
-      .sign(keys.active.privateKey)
-  );
+): string {
+  const header = { alg: SIGNING_ALG, kid: keys.active.kid, typ: 'at+jwt' };
+  const claims = {
+    iss: settings.issuer,
+    aud: settings.audience,
+    sub: clientId,
+    client_id: clientId,
+    scope: scopes.join(' '),
+    iat: Math.floor(now / 1000),
+    // Rounded up, so the token lives at least the expires_in the client was told, never a moment less.
+    exp: Math.ceil(now / 1000) + settings.ttlSeconds,
+    jti: randomUUID(),
+  };
+  return signCompactJws(header, claims, keys.active.privateKey);
 }
 
 const MAX_CACHED_TOKENS = 50_000;

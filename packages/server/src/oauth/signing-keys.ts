@@ -1,11 +1,5 @@
-import {
-  type CryptoKey,
-  calculateJwkThumbprint,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type JWK,
-} from 'jose';
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Kysely } from 'kysely';
 import {
   findActiveSigningKey,
@@ -19,7 +13,7 @@ export const SIGNING_ALG = 'ES256';
 
 export interface SigningKeys {
   /** The key new tokens are signed with. */
-  readonly active: { kid: string; privateKey: CryptoKey };
+  readonly active: { kid: string; privateKey: KeyObject };
   /** Every public key still valid for verification, as served at /.well-known/jwks.json. */
   readonly jwks: { keys: JWK[] };
 }
@@ -35,7 +29,7 @@ export async function loadSigningKeys(db: Kysely<Database>): Promise<SigningKeys
     active = await findActiveSigningKey(db);
   }
   if (!active) throw new Error('no active signing key after creating one');
-  const privateKey = (await importJWK(JSON.parse(active.private_jwk) as JWK, active.alg)) as CryptoKey;
+  const privateKey = createPrivateKey({ key: JSON.parse(active.private_jwk) as JsonWebKey, format: 'jwk' });
   const keys = (await listSigningKeys(db)).map((row) => JSON.parse(row.public_jwk) as JWK);
   return { active: { kid: active.kid, privateKey }, jwks: { keys } };
 }

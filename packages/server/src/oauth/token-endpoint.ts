@@ -38,7 +38,7 @@ export async function handleTokenRequest(
   await authenticateClient(deps.db, credentials.clientId, credentials.clientSecret);
   requireClientCredentialsGrant(params.grant_type);
   const scopes = grantedScopes(params.scope);
-  const accessToken = await issueAccessToken(deps.keys, deps.settings, credentials.clientId, scopes);
+  const accessToken = issueAccessToken(deps.keys, deps.settings, credentials.clientId, scopes);
   return {
     access_token: accessToken,
     token_type: 'Bearer',
