@@ -54,6 +54,11 @@ async function openSqlite(path: string): Promise<Store> {
   connection.pragma('synchronous = FULL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
+  // SQLite's own default page cache (2 MB) instead of better-sqlite3's 16 MB: lookups are by
+  // primary key, the B-tree's inner pages fit either way, and with 1,000,000 sites the random leaf
+  // reads missed the larger cache nearly as often while it held 14 MB more (measured: same CPU
+  // per lookup).
+  connection.pragma('cache_size = -2000');
   const statements = cachingStatements(connection);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
   return {
