@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findSite } from '../src/store/repositories/sites.js';
 import { openStore, type Store } from '../src/store/store.js';
-import { writeQueueFor } from '../src/store/write-queue.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { GroupCommit } from '../src/store/write-queue.js';
+import { createTestDatabase, type TestDatabase, testBackend } from './support/database.js';
 
-describe('write queue (group commit on SQLite)', () => {
+// Group commit is how SQLite writes; PostgreSQL writes each change as one statement instead
+// (security-type-changes.ts), which the arming and scale-out tests cover there.
+describe.skipIf(testBackend() !== 'sqlite')('write queue (group commit on SQLite)', () => {
   let database: TestDatabase;
   let store: Store;
 
@@ -28,7 +30,7 @@ describe('write queue (group commit on SQLite)', () => {
     (await store.db.selectFrom('dealers').select('id').orderBy('id').execute()).map((row) => Number(row.id));
 
   it('commits concurrent writes and resolves each with its own result', async () => {
-    const queue = writeQueueFor(store);
+    const queue = new GroupCommit(store.db);
     const results = await Promise.all(
       [1, 2, 3].map((id) =>
         queue.run(async (trx) => {
@@ -42,7 +44,7 @@ describe('write queue (group commit on SQLite)', () => {
   });
 
   it('rolls back a failing write alone: its partial writes vanish, its neighbours commit', async () => {
-    const queue = writeQueueFor(store);
+    const queue = new GroupCommit(store.db);
     const outcomes = await Promise.allSettled([
       queue.run(insertDealer(1)),
       queue.run(async (trx) => {
@@ -56,7 +58,7 @@ describe('write queue (group commit on SQLite)', () => {
   });
 
   it('keeps arrival order: of two writes of the same key in one batch, the second one fails', async () => {
-    const queue = writeQueueFor(store);
+    const queue = new GroupCommit(store.db);
     const outcomes = await Promise.allSettled([queue.run(insertDealer(5)), queue.run(insertDealer(5))]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected']);
     expect(await dealerIds()).toEqual([5]);
@@ -76,7 +78,7 @@ describe('write queue (group commit on SQLite)', () => {
         updated_at: '2026-01-01T00:00:00Z',
       })
       .execute();
-    const queue = writeQueueFor(store);
+    const queue = new GroupCommit(store.db);
     let readDuringBatch: Promise<unknown> | undefined;
     const refused = queue.run(async (trx) => {
       await trx.updateTable('sites').set({ security_type: 4 }).where('id', '=', 10).execute();

@@ -2,10 +2,12 @@ import type { ArmingSettings, SecurityType } from '@chekt-partner/contract';
 import { parseId } from '../auth/dealer-scope.js';
 import { ApiError } from '../errors.js';
 import { findDealer } from '../store/repositories/dealers.js';
-import { changeSecurityType } from '../store/repositories/security-type-changes.js';
+import {
+  type SecurityTypeChanges,
+  securityTypeChangesFor,
+} from '../store/repositories/security-type-changes.js';
 import { findSite, type SiteSummary } from '../store/repositories/sites.js';
 import type { Store } from '../store/store.js';
-import { type WriteQueue, writeQueueFor } from '../store/write-queue.js';
 
 /** Who asked for a change, recorded with it. */
 export interface Actor {
@@ -15,13 +17,13 @@ export interface Actor {
 
 /** The arming-settings rules; knows nothing of HTTP. */
 export class ArmingService {
-  private readonly writes: WriteQueue;
+  private readonly changes: SecurityTypeChanges;
 
   constructor(
     private readonly store: Store,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.writes = writeQueueFor(store);
+    this.changes = securityTypeChangesFor(store);
   }
 
   /** The site under an (already authorized) dealer, or a 404 naming what is missing. */
@@ -43,17 +45,14 @@ export class ArmingService {
     securityType: SecurityType,
     actor: Actor,
   ): Promise<ArmingSettings> {
-    const { dialect } = this.store;
-    const site = await this.writes.run((trx) =>
-      changeSecurityType(trx, dialect, {
-        dealerId,
-        siteId,
-        securityType,
-        clientId: actor.clientId,
-        traceId: actor.traceId,
-        changedAt: this.now().toISOString(),
-      }),
-    );
+    const site = await this.changes.apply({
+      dealerId,
+      siteId,
+      securityType,
+      clientId: actor.clientId,
+      traceId: actor.traceId,
+      changedAt: this.now().toISOString(),
+    });
     if (!site) throw await this.notFound(dealerId);
     return toArmingSettings(site);
   }

@@ -3,7 +3,7 @@ import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
 /**
  * A query built and compiled once per dialect, then bound to new parameter values: a hot query
  * pays neither Kysely's builder nor its compiler per call. The SQL still comes from the builder,
- * in the repository that owns it, which runs the result (`db.executeQuery`, `store.readFirst`).
+ * in the repository that owns it, which runs the result (`db.executeQuery`, `store.queryFirst`).
  *
  * `build` receives placeholders for the named parameters; each placeholder is an object that
  * Kysely passes through to the compiled parameter list untouched, which is how its position is

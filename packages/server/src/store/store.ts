@@ -16,8 +16,11 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
-  /** The first row a compiled read returns, if any: the fastest way to run a hot lookup. */
-  readFirst<R>(query: CompiledQuery<R>): Promise<R | undefined>;
+  /**
+   * Runs one compiled statement on its own (a write is its own transaction) and returns its first
+   * row, if any: the fastest way to run a hot lookup or a single-statement write.
+   */
+  queryFirst<R>(query: CompiledQuery<R>): Promise<R | undefined>;
   /** True when the database answers a trivial query. */
   isReachable(): Promise<boolean>;
   close(): Promise<void>;
@@ -64,7 +67,7 @@ async function openSqlite(path: string): Promise<Store> {
   return {
     db,
     dialect: 'sqlite',
-    readFirst: (query) => readFirstOnSqlite(db, connection, statements, query),
+    queryFirst: (query) => queryFirstOnSqlite(db, connection, statements, query),
     isReachable: () => probe(db),
     close: () => db.destroy(),
   };
@@ -88,20 +91,21 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   return {
     db,
     dialect: 'postgres',
-    readFirst: readFirstOnPostgres(pool),
+    queryFirst: queryFirstOnPostgres(pool),
     isReachable: () => probe(db),
     close: () => db.destroy(),
   };
 }
 
 /**
- * better-sqlite3 is synchronous, so outside a transaction a read straight on the connection sees
- * exactly the committed data, without Kysely's executor (its connection mutex and promise chain
- * cost more than the lookup itself on the GET path). While a transaction is open on the
- * connection (a group commit), its writes are not yet durable and must stay invisible: the read
- * then waits its turn through Kysely, which hands the connection over only after the commit.
+ * better-sqlite3 is synchronous, so outside a transaction a statement run straight on the
+ * connection sees exactly the committed data (and a write commits on its own), without Kysely's
+ * executor (its connection mutex and promise chain cost more than the lookup itself on the GET
+ * path). While a transaction is open on the connection (a group commit), its writes are not yet
+ * durable and must stay invisible: the statement then waits its turn through Kysely, which hands
+ * the connection over only after the commit.
  */
-async function readFirstOnSqlite<R>(
+async function queryFirstOnSqlite<R>(
   db: Kysely<Database>,
   connection: SqliteConnection,
   statements: StatementCache,
@@ -112,16 +116,16 @@ async function readFirstOnSqlite<R>(
 }
 
 /**
- * Reads run on the pool directly as named prepared statements: PostgreSQL then parses and plans
- * the lookup once per connection instead of on every request (Kysely sends unnamed statements),
+ * Statements run on the pool directly as named prepared statements: PostgreSQL then parses and
+ * plans each once per connection instead of on every request (Kysely sends unnamed statements),
  * and the request skips Kysely's executor. Names are per SQL text, so a name never changes meaning.
  */
-function readFirstOnPostgres(pool: PgPool): Store['readFirst'] {
+function queryFirstOnPostgres(pool: PgPool): Store['queryFirst'] {
   const names = new Map<string, string>();
   return async <R>(query: CompiledQuery<R>) => {
     let name = names.get(query.sql);
     if (name === undefined) {
-      name = `read_${names.size + 1}`;
+      name = `statement_${names.size + 1}`;
       names.set(query.sql, name);
     }
     const result = await pool.query({ name, text: query.sql, values: query.parameters as unknown[] });

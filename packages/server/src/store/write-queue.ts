@@ -1,6 +1,5 @@
 import type { ControlledTransaction, Kysely } from 'kysely';
 import type { Database } from './schema.js';
-import type { Store } from './store.js';
 
 /** Runs writes that must be atomic and durable before anyone is told they happened. */
 export interface WriteQueue {
@@ -10,23 +9,6 @@ export interface WriteQueue {
    * with its error. `work` must use only the `trx` it is given.
    */
   run<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
-}
-
-/**
- * SQLite commits one transaction at a time and each durable commit (synchronous=FULL) waits for
- * an fsync, so writes are grouped: concurrent writes share one transaction and one commit. On
- * PostgreSQL, which commits concurrently on its own connections, each write has its own.
- */
-export function writeQueueFor(store: Store): WriteQueue {
-  return store.dialect === 'sqlite' ? new GroupCommit(store.db) : new TransactionPerWrite(store.db);
-}
-
-class TransactionPerWrite implements WriteQueue {
-  constructor(private readonly db: Kysely<Database>) {}
-
-  run<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(work);
-  }
 }
 
 interface Job {
@@ -39,7 +21,9 @@ interface Job {
 const MAX_BATCH = 256;
 
 /**
- * Group commit. Writes queued during one turn of the event loop run, in arrival order, in one
+ * Group commit, for SQLite: it commits one transaction at a time and each durable commit
+ * (synchronous=FULL) waits for an fsync, so concurrent writes share one transaction and one
+ * commit. Writes queued during one turn of the event loop run, in arrival order, in one
  * transaction, and one commit makes them all durable; only then is any of them resolved. While a
  * batch commits, the next one gathers. If a write of the batch throws, the batch is rolled back
  * and each of its writes runs again in a transaction of its own, so a failing write fails alone

@@ -2,7 +2,8 @@ import type { SecurityType } from '@chekt-partner/contract';
 import { type Kysely, sql } from 'kysely';
 import { reusableQuery } from '../reusable-query.js';
 import type { Database } from '../schema.js';
-import type { Dialect } from '../store.js';
+import type { Store } from '../store.js';
+import { GroupCommit } from '../write-queue.js';
 import { insertArmingHistory } from './arming-history.js';
 import type { SiteSummary } from './sites.js';
 
@@ -16,18 +17,28 @@ export interface SecurityTypeChange extends Record<string, unknown> {
   changedAt: string;
 }
 
+/** Applies security-type changes durably: a resolved change has been committed. */
+export interface SecurityTypeChanges {
+  /**
+   * Sets the site's security type and writes its history row (from, to, who, when) atomically.
+   * Resolves with the site and its new type once committed, or with undefined when the dealer has
+   * no such site (then nothing is written). The "from" is the value the row holds at the moment
+   * of the write, so each site's history is an unbroken chain even under concurrent writers.
+   */
+  apply(change: SecurityTypeChange): Promise<SiteSummary | undefined>;
+}
+
 /**
- * Sets the site's security type and writes its history row (from, to, who, when), inside the
- * caller's transaction. Returns the site with its new type, or undefined when the dealer has no
- * such site (then nothing is written). The "from" is the value the row holds at the moment of
- * the write, so each site's history is an unbroken chain even under concurrent writers.
+ * SQLite: group commit, the changes of one event-loop turn in one transaction and one fsync.
+ * PostgreSQL, which commits concurrently on its own connections: one statement per change, its
+ * own transaction, so a change costs one round trip.
  */
-export function changeSecurityType(
-  trx: Kysely<Database>,
-  dialect: Dialect,
-  change: SecurityTypeChange,
-): Promise<SiteSummary | undefined> {
-  return dialect === 'postgres' ? changeOnPostgres(trx, change) : changeOnSqlite(trx, change);
+export function securityTypeChangesFor(store: Store): SecurityTypeChanges {
+  if (store.dialect === 'postgres') {
+    return { apply: (change) => store.queryFirst(changeInOneStatement(store.db, change)) };
+  }
+  const writes = new GroupCommit(store.db);
+  return { apply: (change) => writes.run((trx) => changeOnSqlite(trx, change)) };
 }
 
 function siteQuery(db: Kysely<Database>, p: SecurityTypeChange) {
@@ -69,9 +80,9 @@ async function changeOnSqlite(trx: Kysely<Database>, change: SecurityTypeChange)
   return { ...current, security_type: change.securityType };
 }
 
-// PostgreSQL: one statement, so one round trip instead of a read, an update and an insert. The
-// `old` CTE locks the row (FOR UPDATE) and reads its latest committed type; the update and the
-// history insert both work from it. Parameters in the insert's select list are cast, since
+// PostgreSQL: one statement, so one round trip instead of BEGIN, a read, an update, an insert and
+// COMMIT. The `old` CTE locks the row (FOR UPDATE) and reads its latest committed type; the update
+// and the history insert both work from it. Parameters in the insert's select list are cast, since
 // PostgreSQL cannot infer their types there.
 const changeInOneStatement = reusableQuery(CHANGE_PARAMS, (db: Kysely<Database>, p: SecurityTypeChange) =>
   db
@@ -112,8 +123,3 @@ const changeInOneStatement = reusableQuery(CHANGE_PARAMS, (db: Kysely<Database>,
     .selectFrom('changed')
     .selectAll(),
 );
-
-async function changeOnPostgres(trx: Kysely<Database>, change: SecurityTypeChange) {
-  const { rows } = await trx.executeQuery(changeInOneStatement(trx, change));
-  return rows[0];
-}

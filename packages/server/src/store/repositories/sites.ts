@@ -24,7 +24,7 @@ function siteUnderDealer(db: Kysely<Database>, p: SiteKey) {
 const findSiteQuery = reusableQuery(['siteId', 'dealerId'], siteUnderDealer);
 
 export function findSite(store: Store, dealerId: number, siteId: number): Promise<SiteSummary | undefined> {
-  return store.readFirst(findSiteQuery(store.db, { siteId, dealerId }));
+  return store.queryFirst(findSiteQuery(store.db, { siteId, dealerId }));
 }
 
 export async function insertSite(db: Kysely<Database>, site: SiteRow): Promise<void> {
