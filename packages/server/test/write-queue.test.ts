@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findSite } from '../src/store/repositories/sites.js';
-import { openStore, type Store } from '../src/store/store.js';
+import { openStore, type SqliteStore } from '../src/store/store.js';
 import { GroupCommit } from '../src/store/write-queue.js';
 import { createTestDatabase, type TestDatabase, testBackend } from './support/database.js';
 
@@ -8,11 +8,13 @@ import { createTestDatabase, type TestDatabase, testBackend } from './support/da
 // (security-type-changes.ts), which the arming and scale-out tests cover there.
 describe.skipIf(testBackend() !== 'sqlite')('write queue (group commit on SQLite)', () => {
   let database: TestDatabase;
-  let store: Store;
+  let store: SqliteStore;
 
   beforeEach(async () => {
     database = await createTestDatabase();
-    store = await openStore(database.url);
+    const opened = await openStore(database.url);
+    if (opened.dialect !== 'sqlite') throw new Error('expected a SQLite store');
+    store = opened;
   });
 
   afterEach(async () => {
@@ -20,21 +22,23 @@ describe.skipIf(testBackend() !== 'sqlite')('write queue (group commit on SQLite
     await database.drop();
   });
 
-  const insertDealer = (id: number) => (trx: Store['db']) =>
-    trx
-      .insertInto('dealers')
-      .values({ id, name: `Dealer ${id}`, created_at: '2026-01-01T00:00:00Z' })
-      .execute();
+  const insertDealer = (id: number) => () =>
+    store.sync.run(
+      store.db
+        .insertInto('dealers')
+        .values({ id, name: `Dealer ${id}`, created_at: '2026-01-01T00:00:00Z' })
+        .compile(),
+    );
 
   const dealerIds = async () =>
     (await store.db.selectFrom('dealers').select('id').orderBy('id').execute()).map((row) => Number(row.id));
 
   it('commits concurrent writes and resolves each with its own result', async () => {
-    const queue = new GroupCommit(store.db);
+    const queue = new GroupCommit(store.sync);
     const results = await Promise.all(
       [1, 2, 3].map((id) =>
-        queue.run(async (trx) => {
-          await insertDealer(id)(trx);
+        queue.run(() => {
+          insertDealer(id)();
           return id;
         }),
       ),
@@ -44,11 +48,11 @@ describe.skipIf(testBackend() !== 'sqlite')('write queue (group commit on SQLite
   });
 
   it('rolls back a failing write alone: its partial writes vanish, its neighbours commit', async () => {
-    const queue = new GroupCommit(store.db);
+    const queue = new GroupCommit(store.sync);
     const outcomes = await Promise.allSettled([
       queue.run(insertDealer(1)),
-      queue.run(async (trx) => {
-        await insertDealer(2)(trx);
+      queue.run(() => {
+        insertDealer(2)();
         throw new Error('refused after writing');
       }),
       queue.run(insertDealer(3)),
@@ -58,14 +62,26 @@ describe.skipIf(testBackend() !== 'sqlite')('write queue (group commit on SQLite
   });
 
   it('keeps arrival order: of two writes of the same key in one batch, the second one fails', async () => {
-    const queue = new GroupCommit(store.db);
+    const queue = new GroupCommit(store.sync);
     const outcomes = await Promise.allSettled([queue.run(insertDealer(5)), queue.run(insertDealer(5))]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected']);
     expect(await dealerIds()).toEqual([5]);
   });
 
-  it('never shows a reader a write that is not committed: a read inside a batch waits for its end', async () => {
-    await insertDealer(1)(store.db);
+  it('waits for a transaction begun elsewhere instead of nesting inside it', async () => {
+    const queue = new GroupCommit(store.sync);
+    const elsewhere = await store.db.startTransaction().execute();
+    await elsewhere.insertInto('dealers').values({ id: 7, name: 'Dealer 7', created_at: 'x' }).execute();
+    const queued = queue.run(insertDealer(8));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await elsewhere.rollback().execute();
+    await queued;
+    // Nested inside the rolled-back transaction, dealer 8 would have vanished with dealer 7.
+    expect(await dealerIds()).toEqual([8]);
+  });
+
+  it('never shows a reader a write that is not committed', async () => {
+    await insertDealer(1)();
     await store.db
       .insertInto('sites')
       .values({
@@ -78,15 +94,11 @@ describe.skipIf(testBackend() !== 'sqlite')('write queue (group commit on SQLite
         updated_at: '2026-01-01T00:00:00Z',
       })
       .execute();
-    const queue = new GroupCommit(store.db);
-    let readDuringBatch: Promise<unknown> | undefined;
-    const refused = queue.run(async (trx) => {
-      await trx.updateTable('sites').set({ security_type: 4 }).where('id', '=', 10).execute();
-      // The batch's transaction is open and holds the 4, which is about to be rolled back.
-      readDuringBatch = findSite(store, 1, 10);
-      throw new Error('refused after writing');
-    });
-    await expect(refused).rejects.toThrow('refused after writing');
-    expect(await readDuringBatch).toMatchObject({ id: 10, security_type: 1 });
+    const elsewhere = await store.db.startTransaction().execute();
+    await elsewhere.updateTable('sites').set({ security_type: 4 }).where('id', '=', 10).execute();
+    // A transaction is open on the connection and holds the 4, which is about to be rolled back.
+    const readDuringTransaction = findSite(store, 1, 10);
+    await elsewhere.rollback().execute();
+    expect(await readDuringTransaction).toMatchObject({ id: 10, security_type: 1 });
   });
 });

@@ -11,11 +11,12 @@ export type Dialect = 'sqlite' | 'postgres';
 
 /**
  * The one way into the database. Routes and services see a Kysely instance and never which
- * backend is behind it; only repositories that must lock rows ask for `dialect`.
+ * backend is behind it; only repositories whose SQL or locking differs ask for `dialect`.
  */
-export interface Store {
+export type Store = SqliteStore | PostgresStore;
+
+interface StoreBase {
   readonly db: Kysely<Database>;
-  readonly dialect: Dialect;
   /**
    * Runs one compiled statement on its own (a write is its own transaction) and returns its first
    * row, if any: the fastest way to run a hot lookup or a single-statement write.
@@ -24,6 +25,29 @@ export interface Store {
   /** True when the database answers a trivial query. */
   isReachable(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+export interface PostgresStore extends StoreBase {
+  readonly dialect: 'postgres';
+}
+
+export interface SqliteStore extends StoreBase {
+  readonly dialect: 'sqlite';
+  /** The connection's synchronous side, for writes that must not interleave with anything. */
+  readonly sync: SqliteSync;
+}
+
+/**
+ * Compiled statements run synchronously on the SQLite connection (better-sqlite3 is synchronous).
+ * Code between `transaction`'s begin and commit cannot be interleaved with any other request.
+ */
+export interface SqliteSync {
+  first<R>(query: CompiledQuery<R>): R | undefined;
+  run(query: CompiledQuery): void;
+  /** Runs `work` in a transaction: committed if it returns, rolled back if it throws. */
+  transaction<T>(work: () => T): T;
+  /** Whether a transaction is open on the connection (one begun through Kysely, say). */
+  inTransaction(): boolean;
 }
 
 export interface StoreOptions {
@@ -46,7 +70,7 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
 }
 
 // Each driver is loaded only when its backend is used: a CLI call on SQLite never loads pg.
-async function openSqlite(path: string): Promise<Store> {
+async function openSqlite(path: string): Promise<SqliteStore> {
   const { default: SqliteDatabase } = await import('better-sqlite3');
   const file = path.replace(/^\/\/(?=\/)/, '');
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -68,12 +92,23 @@ async function openSqlite(path: string): Promise<Store> {
     db,
     dialect: 'sqlite',
     queryFirst: (query) => queryFirstOnSqlite(db, connection, statements, query),
+    sync: {
+      first: <R>(query: CompiledQuery<R>) =>
+        statements.prepare(query.sql).get(query.parameters) as R | undefined,
+      run: (query) => {
+        statements.prepare(query.sql).run(query.parameters);
+      },
+      // IMMEDIATE: take the write lock at BEGIN (waiting up to busy_timeout for a CLI write), so a
+      // read inside the transaction can never find its snapshot outdated when it comes to write.
+      transaction: (work) => connection.transaction(work).immediate(),
+      inTransaction: () => connection.inTransaction,
+    },
     isReachable: () => probe(db),
     close: () => db.destroy(),
   };
 }
 
-async function openPostgres(url: string, options: StoreOptions): Promise<Store> {
+async function openPostgres(url: string, options: StoreOptions): Promise<PostgresStore> {
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: url,

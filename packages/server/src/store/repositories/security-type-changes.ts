@@ -2,9 +2,9 @@ import type { SecurityType } from '@chekt-partner/contract';
 import { type Kysely, sql } from 'kysely';
 import { reusableQuery } from '../reusable-query.js';
 import type { Database } from '../schema.js';
-import type { Store } from '../store.js';
+import type { SqliteStore, Store } from '../store.js';
 import { GroupCommit } from '../write-queue.js';
-import { insertArmingHistory } from './arming-history.js';
+import { insertHistory } from './arming-history.js';
 import type { SiteSummary } from './sites.js';
 
 /** One accepted change of a site's security type, and who asked for it. */
@@ -37,8 +37,8 @@ export function securityTypeChangesFor(store: Store): SecurityTypeChanges {
   if (store.dialect === 'postgres') {
     return { apply: (change) => store.queryFirst(changeInOneStatement(store.db, change)) };
   }
-  const writes = new GroupCommit(store.db);
-  return { apply: (change) => writes.run((trx) => changeOnSqlite(trx, change)) };
+  const writes = new GroupCommit(store.sync);
+  return { apply: (change) => writes.run(() => changeOnSqlite(store, change)) };
 }
 
 function siteQuery(db: Kysely<Database>, p: SecurityTypeChange) {
@@ -51,8 +51,8 @@ function siteQuery(db: Kysely<Database>, p: SecurityTypeChange) {
 
 const CHANGE_PARAMS = ['dealerId', 'siteId', 'securityType', 'clientId', 'traceId', 'changedAt'] as const;
 
-// SQLite: writers are serialized (one connection, group commit), so a plain read, update and
-// insert in the batch's transaction see and leave a consistent row.
+// SQLite: a batch runs synchronously inside its transaction (group commit), so a plain read,
+// update and insert see and leave a consistent row; nothing else runs in between.
 const readSite = reusableQuery(['siteId', 'dealerId'], siteQuery);
 const updateSite = reusableQuery(
   ['siteId', 'securityType', 'changedAt'],
@@ -63,20 +63,21 @@ const updateSite = reusableQuery(
       .where('id', '=', p.siteId),
 );
 
-async function changeOnSqlite(trx: Kysely<Database>, change: SecurityTypeChange) {
-  const { rows } = await trx.executeQuery(readSite(trx, change));
-  const current = rows[0];
+function changeOnSqlite(store: SqliteStore, change: SecurityTypeChange): SiteSummary | undefined {
+  const current = store.sync.first(readSite(store.db, change));
   if (!current) return undefined;
-  await trx.executeQuery(updateSite(trx, change));
-  await insertArmingHistory(trx, {
-    site_id: change.siteId,
-    dealer_id: change.dealerId,
-    from_type: current.security_type,
-    to_type: change.securityType,
-    client_id: change.clientId,
-    trace_id: change.traceId,
-    changed_at: change.changedAt,
-  });
+  store.sync.run(updateSite(store.db, change));
+  store.sync.run(
+    insertHistory(store.db, {
+      site_id: change.siteId,
+      dealer_id: change.dealerId,
+      from_type: current.security_type,
+      to_type: change.securityType,
+      client_id: change.clientId,
+      trace_id: change.traceId,
+      changed_at: change.changedAt,
+    }),
+  );
   return { ...current, security_type: change.securityType };
 }
 
