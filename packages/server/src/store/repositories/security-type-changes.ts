@@ -5,7 +5,7 @@ import type { Database } from '../schema.js';
 import type { SqliteStore, Store } from '../store.js';
 import { GroupCommit } from '../write-queue.js';
 import { insertHistory } from './arming-history.js';
-import type { SiteSummary } from './sites.js';
+import { type SiteSummary, siteQuery } from './sites.js';
 
 /** One accepted change of a site's security type, and who asked for it. */
 export interface SecurityTypeChange extends Record<string, unknown> {
@@ -41,19 +41,10 @@ export function securityTypeChangesFor(store: Store): SecurityTypeChanges {
   return { apply: (change) => writes.run(() => changeOnSqlite(store, change)) };
 }
 
-function siteQuery(db: Kysely<Database>, p: SecurityTypeChange) {
-  return db
-    .selectFrom('sites')
-    .select(['id', 'external_site_id', 'name', 'security_type'])
-    .where('id', '=', p.siteId)
-    .where('dealer_id', '=', p.dealerId);
-}
-
 const CHANGE_PARAMS = ['dealerId', 'siteId', 'securityType', 'clientId', 'traceId', 'changedAt'] as const;
 
 // SQLite: a batch runs synchronously inside its transaction (group commit), so a plain read,
 // update and insert see and leave a consistent row; nothing else runs in between.
-const readSite = reusableQuery(['siteId', 'dealerId'], siteQuery);
 const updateSite = reusableQuery(
   ['siteId', 'securityType', 'changedAt'],
   (db: Kysely<Database>, p: SecurityTypeChange) =>
@@ -64,7 +55,7 @@ const updateSite = reusableQuery(
 );
 
 function changeOnSqlite(store: SqliteStore, change: SecurityTypeChange): SiteSummary | undefined {
-  const current = store.sync.first(readSite(store.db, change));
+  const current = store.sync.first(siteQuery(store.db, change));
   if (!current) return undefined;
   store.sync.run(updateSite(store.db, change));
   store.sync.run(

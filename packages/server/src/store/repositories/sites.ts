@@ -20,11 +20,11 @@ function siteUnderDealer(db: Kysely<Database>, p: SiteKey) {
     .where('dealer_id', '=', p.dealerId);
 }
 
-// Every GET runs it: compiled once (reusableQuery), not per request.
-const findSiteQuery = reusableQuery(['siteId', 'dealerId'], siteUnderDealer);
+// Every GET and PATCH runs it: compiled once (reusableQuery), not per request.
+export const siteQuery = reusableQuery(['siteId', 'dealerId'], siteUnderDealer);
 
 export function findSite(store: Store, dealerId: number, siteId: number): Promise<SiteSummary | undefined> {
-  return store.queryFirst(findSiteQuery(store.db, { siteId, dealerId }));
+  return store.queryFirst(siteQuery(store.db, { siteId, dealerId }));
 }
 
 export async function insertSite(db: Kysely<Database>, site: SiteRow): Promise<void> {
