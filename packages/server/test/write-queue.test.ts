@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findSite } from '../src/store/repositories/sites.js';
 import { openStore, type SqliteStore } from '../src/store/store.js';
@@ -32,6 +33,13 @@ describe.skipIf(testBackend() !== 'sqlite')('write queue (group commit on SQLite
 
   const dealerIds = async () =>
     (await store.db.selectFrom('dealers').select('id').orderBy('id').execute()).map((row) => Number(row.id));
+
+  it('commits durably: WAL with synchronous=FULL, so a 200 survives a power loss', async () => {
+    const pragma = (name: string) => sql.raw(`pragma ${name}`).execute(store.db);
+    expect((await pragma('journal_mode')).rows).toEqual([{ journal_mode: 'wal' }]);
+    // 2 is FULL; left unset, this build of SQLite would run WAL mode at NORMAL (1).
+    expect((await pragma('synchronous')).rows).toEqual([{ synchronous: 2 }]);
+  });
 
   it('commits concurrent writes and resolves each with its own result', async () => {
     const queue = new GroupCommit(store.sync);

@@ -77,6 +77,8 @@ async function openSqlite(path: string): Promise<SqliteStore> {
   const connection = new SqliteDatabase(file);
   // WAL lets the CLI and readers work beside the server; FULL makes a committed write survive
   // power loss; the busy timeout turns a brief lock held by another process into a short wait.
+  // synchronous must be set explicitly: better-sqlite3 is built with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1,
+  // which otherwise leaves a WAL connection at NORMAL (a commit may be lost on power loss).
   connection.pragma('journal_mode = WAL');
   connection.pragma('synchronous = FULL');
   connection.pragma('foreign_keys = ON');
