@@ -90,23 +90,28 @@ async function openSqlite(path: string): Promise<SqliteStore> {
   connection.pragma('cache_size = -2000');
   const statements = cachingStatements(connection);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+  const sync = sqliteSync(connection, statements);
   return {
     db,
     dialect: 'sqlite',
-    queryFirst: (query) => queryFirstOnSqlite(db, connection, statements, query),
-    sync: {
-      first: <R>(query: CompiledQuery<R>) =>
-        statements.prepare(query.sql).get(query.parameters) as R | undefined,
-      run: (query) => {
-        statements.prepare(query.sql).run(query.parameters);
-      },
-      // IMMEDIATE: take the write lock at BEGIN (waiting up to busy_timeout for a CLI write), so a
-      // read inside the transaction can never find its snapshot outdated when it comes to write.
-      transaction: (work) => connection.transaction(work).immediate(),
-      inTransaction: () => connection.inTransaction,
-    },
+    sync,
+    queryFirst: (query) => queryFirstOnSqlite(db, sync, query),
     isReachable: () => probe(db),
     close: () => db.destroy(),
+  };
+}
+
+function sqliteSync(connection: SqliteConnection, statements: StatementCache): SqliteSync {
+  return {
+    first: <R>(query: CompiledQuery<R>) =>
+      statements.prepare(query.sql).get(query.parameters) as R | undefined,
+    run: (query) => {
+      statements.prepare(query.sql).run(query.parameters);
+    },
+    // IMMEDIATE: take the write lock at BEGIN (waiting up to busy_timeout for a CLI write), so a
+    // read inside the transaction can never find its snapshot outdated when it comes to write.
+    transaction: (work) => connection.transaction(work).immediate(),
+    inTransaction: () => connection.inTransaction,
   };
 }
 
@@ -138,18 +143,18 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Postgre
  * better-sqlite3 is synchronous, so outside a transaction a statement run straight on the
  * connection sees exactly the committed data (and a write commits on its own), without Kysely's
  * executor (its connection mutex and promise chain cost more than the lookup itself on the GET
- * path). While a transaction is open on the connection (a group commit), its writes are not yet
- * durable and must stay invisible: the statement then waits its turn through Kysely, which hands
- * the connection over only after the commit.
+ * path). While a transaction is open on the connection (one begun through Kysely: a group-commit
+ * batch never stays open past its synchronous run), its writes are not yet durable and must stay
+ * invisible: the statement then waits its turn through Kysely, which hands the connection over
+ * only after that transaction ends.
  */
 async function queryFirstOnSqlite<R>(
   db: Kysely<Database>,
-  connection: SqliteConnection,
-  statements: StatementCache,
+  sync: SqliteSync,
   query: CompiledQuery<R>,
 ): Promise<R | undefined> {
-  if (connection.inTransaction) return (await db.executeQuery(query)).rows[0];
-  return statements.prepare(query.sql).get(query.parameters) as R | undefined;
+  if (sync.inTransaction()) return (await db.executeQuery(query)).rows[0];
+  return sync.first(query);
 }
 
 /**

@@ -1,15 +1,5 @@
 import type { SqliteSync } from './store.js';
 
-/** Runs writes that must be atomic and durable before anyone is told they happened. */
-export interface WriteQueue {
-  /**
-   * Runs `work` in a transaction and resolves with its result once that transaction has committed.
-   * The work's writes are all or nothing; a work that throws leaves nothing behind and rejects
-   * with its error. `work` runs synchronously and must touch only the database.
-   */
-  run<T>(work: () => T): Promise<T>;
-}
-
 interface Job {
   work(): unknown;
   resolve(value: unknown): void;
@@ -34,12 +24,17 @@ class WriteFailed extends Error {}
  * alone and its neighbours still commit (writes are re-runnable: they only touch the database).
  * A failed commit rejects every write of its batch: none of them happened.
  */
-export class GroupCommit implements WriteQueue {
+export class GroupCommit {
   private pending: Job[] = [];
   private scheduled = false;
 
   constructor(private readonly sqlite: SqliteSync) {}
 
+  /**
+   * Runs `work` in a transaction and resolves with its result once that transaction has committed.
+   * The work's writes are all or nothing; a work that throws leaves nothing behind and rejects
+   * with its error. `work` runs synchronously and must touch only the database.
+   */
   run<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });

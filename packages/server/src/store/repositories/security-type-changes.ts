@@ -41,8 +41,6 @@ export function securityTypeChangesFor(store: Store): SecurityTypeChanges {
   return { apply: (change) => writes.run(() => changeOnSqlite(store, change)) };
 }
 
-const CHANGE_PARAMS = ['dealerId', 'siteId', 'securityType', 'clientId', 'traceId', 'changedAt'] as const;
-
 // SQLite: a batch runs synchronously inside its transaction (group commit), so a plain read,
 // update and insert see and leave a consistent row; nothing else runs in between.
 const updateSite = reusableQuery(
@@ -76,42 +74,44 @@ function changeOnSqlite(store: SqliteStore, change: SecurityTypeChange): SiteSum
 // COMMIT. The `old` CTE locks the row (FOR UPDATE) and reads its latest committed type; the update
 // and the history insert both work from it. Parameters in the insert's select list are cast, since
 // PostgreSQL cannot infer their types there.
-const changeInOneStatement = reusableQuery(CHANGE_PARAMS, (db: Kysely<Database>, p: SecurityTypeChange) =>
-  db
-    .with('old', (qb) =>
-      qb
-        .selectFrom('sites')
-        .select(['id', 'dealer_id', 'security_type'])
-        .where('id', '=', p.siteId)
-        .where('dealer_id', '=', p.dealerId)
-        .forUpdate(),
-    )
-    .with('changed', (qb) =>
-      qb
-        .updateTable('sites')
-        .from('old')
-        .set({ security_type: p.securityType, updated_at: p.changedAt })
-        .whereRef('sites.id', '=', 'old.id')
-        .returning(['sites.id', 'sites.external_site_id', 'sites.name', 'sites.security_type']),
-    )
-    .with('recorded', (qb) =>
-      qb
-        .insertInto('arming_history')
-        .columns(['site_id', 'dealer_id', 'from_type', 'to_type', 'client_id', 'trace_id', 'changed_at'])
-        .expression((eb) =>
-          eb
-            .selectFrom('old')
-            .select([
-              'old.id',
-              'old.dealer_id',
-              'old.security_type',
-              sql<SecurityType>`cast(${p.securityType} as integer)`.as('to_type'),
-              sql<string>`cast(${p.clientId} as text)`.as('client_id'),
-              sql<string>`cast(${p.traceId} as text)`.as('trace_id'),
-              sql<string>`cast(${p.changedAt} as text)`.as('changed_at'),
-            ]),
-        ),
-    )
-    .selectFrom('changed')
-    .selectAll(),
+const changeInOneStatement = reusableQuery(
+  ['dealerId', 'siteId', 'securityType', 'clientId', 'traceId', 'changedAt'],
+  (db: Kysely<Database>, p: SecurityTypeChange) =>
+    db
+      .with('old', (qb) =>
+        qb
+          .selectFrom('sites')
+          .select(['id', 'dealer_id', 'security_type'])
+          .where('id', '=', p.siteId)
+          .where('dealer_id', '=', p.dealerId)
+          .forUpdate(),
+      )
+      .with('changed', (qb) =>
+        qb
+          .updateTable('sites')
+          .from('old')
+          .set({ security_type: p.securityType, updated_at: p.changedAt })
+          .whereRef('sites.id', '=', 'old.id')
+          .returning(['sites.id', 'sites.external_site_id', 'sites.name', 'sites.security_type']),
+      )
+      .with('recorded', (qb) =>
+        qb
+          .insertInto('arming_history')
+          .columns(['site_id', 'dealer_id', 'from_type', 'to_type', 'client_id', 'trace_id', 'changed_at'])
+          .expression((eb) =>
+            eb
+              .selectFrom('old')
+              .select([
+                'old.id',
+                'old.dealer_id',
+                'old.security_type',
+                sql<SecurityType>`cast(${p.securityType} as integer)`.as('to_type'),
+                sql<string>`cast(${p.clientId} as text)`.as('client_id'),
+                sql<string>`cast(${p.traceId} as text)`.as('trace_id'),
+                sql<string>`cast(${p.changedAt} as text)`.as('changed_at'),
+              ]),
+          ),
+      )
+      .selectFrom('changed')
+      .selectAll(),
 );
