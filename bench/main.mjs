@@ -6,7 +6,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readOptions } from './options.mjs';
-import { cpuSecondsOf, killAll, pinning, rssOf, spawnPinned } from './processes.mjs';
+import { cpuSecondsOf, killAll, machineCpuTicks, pinning, rssOf, spawnPinned } from './processes.mjs';
 import { formatTable, summarize } from './report.mjs';
 import { freshDatabase, seed } from './seed.mjs';
 import { startApiServer, startBaseline } from './servers.mjs';
@@ -100,19 +100,23 @@ async function benchOneDatabase(options, siteCount) {
         const target = scenario === 'baseline' ? baseline : server;
         const cpuBefore = await cpuSecondsOf(target.pid);
         const loadBefore = loadavg()[0];
+        const machineBefore = await machineCpuTicks();
         const result = await load(options, jobFor(scenario, target));
         const cpuAfter = await cpuSecondsOf(target.pid);
+        const machineAfter = await machineCpuTicks();
         if (cpuBefore !== undefined && cpuAfter !== undefined) {
           result.cpuMicrosPerRequest = ((cpuAfter - cpuBefore) * 1e6) / result.totalWithWarmup;
         }
         result.loadAverage = Math.max(loadBefore, loadavg()[0]);
+        result.stealPercent = stealPercent(machineBefore, machineAfter);
         // RSS right after the load: the memory the process needed to serve it.
         if (scenario === 'baseline' || scenario === 'get') result.rssBytes = await rssOf(target.pid);
         samples[scenario].push(result);
         log(
           `round ${round} ${scenario.padEnd(8)} ${Math.round(result.requestsPerSecond)} req/s, ` +
             `p99 ${result.p99Ms} ms, errors ${result.errors}, ` +
-            `${result.cpuMicrosPerRequest?.toFixed(0)} CPU µs/req, load average ${result.loadAverage.toFixed(1)}`,
+            `${result.cpuMicrosPerRequest?.toFixed(0)} CPU µs/req, load average ${result.loadAverage.toFixed(1)}, ` +
+            `CPU steal ${result.stealPercent?.toFixed(0) ?? '?'}%`,
         );
         truncateSync(scenario === 'baseline' ? baselineLog : serverLog);
       }
@@ -123,6 +127,7 @@ async function benchOneDatabase(options, siteCount) {
         `(spawn to "server listening"); seeding ${Math.round(client.seedMs)} ms`,
       `machine load average (1 min) during the runs: ${loadRange(samples)} on ${cpus().length} CPUs ` +
         '(other work on the machine lowers req/s; CPU µs/req is steadier)',
+      `CPU stolen by the hypervisor during the runs: ${stealRange(samples)} of the machine's CPU time`,
       `median of ${options.repetitions} x ${options.durationS} s after ${options.warmupS} s warm-up; ` +
         `RSS after the GET (server) and baseline runs`,
     ];
@@ -186,6 +191,19 @@ async function fetchToken(url, client) {
   });
   if (response.status !== 200) throw new Error(`token request failed: ${response.status}`);
   return (await response.json()).access_token;
+}
+
+function stealPercent(before, after) {
+  if (!before || !after || after.total <= before.total) return undefined;
+  return (100 * (after.steal - before.steal)) / (after.total - before.total);
+}
+
+function stealRange(samples) {
+  const steals = Object.values(samples)
+    .flatMap((runs) => runs.map((run) => run.stealPercent))
+    .filter((value) => value !== undefined);
+  if (steals.length === 0) return 'unknown (no /proc/stat)';
+  return `${Math.min(...steals).toFixed(0)}-${Math.max(...steals).toFixed(0)}%`;
 }
 
 function loadRange(samples) {

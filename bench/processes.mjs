@@ -75,6 +75,23 @@ export async function cpuSecondsOf(pid) {
   }
 }
 
+/**
+ * The machine's CPU time so far, from the first line of /proc/stat (Linux; undefined elsewhere):
+ * all of it, and the part stolen by the hypervisor (time this virtual machine wanted a CPU and
+ * the host gave it to someone else). Between two readings, steal / total is the share of the
+ * machine other tenants took: a run with much steal measured a slower machine.
+ */
+export async function machineCpuTicks() {
+  try {
+    const [line] = (await readFile('/proc/stat', 'utf8')).split('\n', 1);
+    // cpu user nice system idle iowait irq softirq steal guest guest_nice
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: ticks.reduce((sum, value) => sum + value, 0), steal: ticks[7] ?? 0 };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resident set size in bytes, from /proc (Linux); undefined elsewhere. */
 export async function rssOf(pid) {
   try {
