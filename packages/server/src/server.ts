@@ -71,7 +71,6 @@ export async function startServer(
   const store = await openStore(config.databaseUrl, {
     pgPoolSize: config.pgPoolSize,
     pgStatementTimeoutMs: config.pgStatementTimeoutMs,
-    backgroundCheckpoints: true,
   });
   const app = await buildApp({ config, store, logger });
   app.addHook('onClose', async () => {

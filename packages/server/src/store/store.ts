@@ -6,7 +6,6 @@ import type { Pool as PgPool } from 'pg';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
 import { cachingStatements, type StatementCache } from './statement-cache.js';
-import { WalCheckpointer } from './wal-checkpointer.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -36,8 +35,6 @@ export interface SqliteStore extends StoreBase {
   readonly dialect: 'sqlite';
   /** The connection's synchronous side, for writes that must not interleave with anything. */
   readonly sync: SqliteSync;
-  /** The checkpointing thread, when the store was opened with `backgroundCheckpoints`. */
-  readonly checkpointer: WalCheckpointer | undefined;
 }
 
 /**
@@ -56,17 +53,12 @@ export interface SqliteSync {
 export interface StoreOptions {
   pgPoolSize?: number;
   pgStatementTimeoutMs?: number;
-  /**
-   * SQLite: checkpoint the WAL on a thread of its own instead of inside commits (the server does;
-   * a CLI call, short-lived, need not start a thread).
-   */
-  backgroundCheckpoints?: boolean;
 }
 
 /** Opens (creating if needed) and migrates the database named by the URL. */
 export async function openStore(url: string, options: StoreOptions = {}): Promise<Store> {
   const store = url.startsWith('sqlite:')
-    ? await openSqlite(url.slice('sqlite:'.length), options)
+    ? await openSqlite(url.slice('sqlite:'.length))
     : await openPostgres(url, options);
   try {
     await migrateToLatest(store.db as Kysely<unknown>, store.dialect);
@@ -77,36 +69,25 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
   return store;
 }
 
-/**
- * Every SQLite connection of the server, the event loop's and the checkpointer's alike:
- * WAL lets the CLI and readers work beside the server; FULL makes a committed write survive power
- * loss; the busy timeout turns a brief lock held by another process into a short wait.
- * synchronous must be set explicitly: better-sqlite3 is built with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1,
- * which otherwise leaves a WAL connection at NORMAL (a commit may be lost on power loss).
- * The page cache is SQLite's own default (2 MB) instead of better-sqlite3's 16 MB: lookups are by
- * primary key, the B-tree's inner pages fit either way, and with 1,000,000 sites the random leaf
- * reads missed the larger cache nearly as often while it held 14 MB more (measured: same CPU
- * per lookup).
- */
-const SQLITE_PRAGMAS = [
-  'journal_mode = WAL',
-  'synchronous = FULL',
-  'foreign_keys = ON',
-  'busy_timeout = 5000',
-  'cache_size = -2000',
-];
-
 // Each driver is loaded only when its backend is used: a CLI call on SQLite never loads pg.
-async function openSqlite(path: string, options: StoreOptions): Promise<SqliteStore> {
+async function openSqlite(path: string): Promise<SqliteStore> {
   const { default: SqliteDatabase } = await import('better-sqlite3');
   const file = path.replace(/^\/\/(?=\/)/, '');
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const connection = new SqliteDatabase(file);
-  for (const pragma of SQLITE_PRAGMAS) connection.pragma(pragma);
-  const checkpointer =
-    options.backgroundCheckpoints && file !== ':memory:'
-      ? new WalCheckpointer(connection, file, SQLITE_PRAGMAS)
-      : undefined;
+  // WAL lets the CLI and readers work beside the server; FULL makes a committed write survive
+  // power loss; the busy timeout turns a brief lock held by another process into a short wait.
+  // synchronous must be set explicitly: better-sqlite3 is built with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1,
+  // which otherwise leaves a WAL connection at NORMAL (a commit may be lost on power loss).
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = FULL');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma('busy_timeout = 5000');
+  // SQLite's own default page cache (2 MB) instead of better-sqlite3's 16 MB: lookups are by
+  // primary key, the B-tree's inner pages fit either way, and with 1,000,000 sites the random leaf
+  // reads missed the larger cache nearly as often while it held 14 MB more (measured: same CPU
+  // per lookup).
+  connection.pragma('cache_size = -2000');
   const statements = cachingStatements(connection);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
   const sync = sqliteSync(connection, statements);
@@ -114,13 +95,9 @@ async function openSqlite(path: string, options: StoreOptions): Promise<SqliteSt
     db,
     dialect: 'sqlite',
     sync,
-    checkpointer,
     queryFirst: (query) => queryFirstOnSqlite(db, sync, query),
     isReachable: () => probe(db),
-    close: async () => {
-      await checkpointer?.close();
-      await db.destroy();
-    },
+    close: () => db.destroy(),
   };
 }
 
