@@ -22,6 +22,8 @@ interface StoreBase {
    * row, if any: the fastest way to run a hot lookup or a single-statement write.
    */
   queryFirst<R>(query: CompiledQuery<R>): Promise<R | undefined>;
+  /** Like `queryFirst`, returning every row. */
+  queryAll<R>(query: CompiledQuery<R>): Promise<R[]>;
   /** True when the database answers a trivial query. */
   isReachable(): Promise<boolean>;
   close(): Promise<void>;
@@ -43,6 +45,7 @@ export interface SqliteStore extends StoreBase {
  */
 export interface SqliteSync {
   first<R>(query: CompiledQuery<R>): R | undefined;
+  all<R>(query: CompiledQuery<R>): R[];
   run(query: CompiledQuery): void;
   /** Runs `work` in a transaction: committed if it returns, rolled back if it throws. */
   transaction<T>(work: () => T): T;
@@ -96,6 +99,7 @@ async function openSqlite(path: string): Promise<SqliteStore> {
     dialect: 'sqlite',
     sync,
     queryFirst: (query) => queryFirstOnSqlite(db, sync, query),
+    queryAll: (query) => queryAllOnSqlite(db, sync, query),
     isReachable: () => probe(db),
     close: () => db.destroy(),
   };
@@ -105,6 +109,7 @@ function sqliteSync(connection: SqliteConnection, statements: StatementCache): S
   return {
     first: <R>(query: CompiledQuery<R>) =>
       statements.prepare(query.sql).get(query.parameters) as R | undefined,
+    all: <R>(query: CompiledQuery<R>) => statements.prepare(query.sql).all(query.parameters) as R[],
     run: (query) => {
       statements.prepare(query.sql).run(query.parameters);
     },
@@ -130,10 +135,12 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Postgre
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const queryAll = namedStatementsOn(pool);
   return {
     db,
     dialect: 'postgres',
-    queryFirst: queryFirstOnPostgres(pool),
+    queryAll,
+    queryFirst: async (query) => (await queryAll(query))[0],
     isReachable: () => probe(db),
     close: () => db.destroy(),
   };
@@ -157,12 +164,21 @@ async function queryFirstOnSqlite<R>(
   return sync.first(query);
 }
 
+async function queryAllOnSqlite<R>(
+  db: Kysely<Database>,
+  sync: SqliteSync,
+  query: CompiledQuery<R>,
+): Promise<R[]> {
+  if (sync.inTransaction()) return (await db.executeQuery(query)).rows;
+  return sync.all(query);
+}
+
 /**
  * Statements run on the pool directly as named prepared statements: PostgreSQL then parses and
  * plans each once per connection instead of on every request (Kysely sends unnamed statements),
  * and the request skips Kysely's executor. Names are per SQL text, so a name never changes meaning.
  */
-function queryFirstOnPostgres(pool: PgPool): Store['queryFirst'] {
+function namedStatementsOn(pool: PgPool): PostgresStore['queryAll'] {
   const names = new Map<string, string>();
   return async <R>(query: CompiledQuery<R>) => {
     let name = names.get(query.sql);
@@ -171,7 +187,7 @@ function queryFirstOnPostgres(pool: PgPool): Store['queryFirst'] {
       names.set(query.sql, name);
     }
     const result = await pool.query({ name, text: query.sql, values: query.parameters as unknown[] });
-    return result.rows[0] as R | undefined;
+    return result.rows as R[];
   };
 }
 
