@@ -21,7 +21,8 @@ function siteUnderDealer(db: Kysely<Database>, p: SiteKey) {
     .where('dealer_id', '=', p.dealerId);
 }
 
-// Every GET and PATCH runs it: compiled once (reusableQuery), not per request.
+// One site under its dealer, read inside a SQLite PATCH's write (security-type-changes.ts);
+// compiled once (reusableQuery), not per request. GET and PATCH locate sites with findSite below.
 export const siteQuery = reusableQuery(['siteId', 'dealerId'], siteUnderDealer);
 
 /**
