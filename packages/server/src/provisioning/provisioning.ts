@@ -57,6 +57,7 @@ export class Provisioning {
         security_type: site.securityType ?? 1,
         created_at: now,
         updated_at: now,
+        last_history_id: null,
       };
       await insertSite(trx, row);
       return row;

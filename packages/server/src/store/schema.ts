@@ -28,6 +28,8 @@ export interface SitesTable {
   security_type: SecurityType;
   created_at: string;
   updated_at: string;
+  /** The site's latest arming_history row: the head of its history chain; null before any change. */
+  last_history_id: number | null;
 }
 
 export interface ClientsTable {
@@ -64,4 +66,6 @@ export interface ArmingHistoryTable {
   client_id: string;
   trace_id: string;
   changed_at: string;
+  /** The same site's history row before this one; null for its first. */
+  previous_id: number | null;
 }

@@ -5,7 +5,7 @@ import type { Database } from '../schema.js';
 import type { SqliteStore, Store } from '../store.js';
 import { GroupCommit } from '../write-queue.js';
 import { insertHistory } from './arming-history.js';
-import { type SiteSummary, siteQuery } from './sites.js';
+import { type SiteSummary, siteForChange } from './sites.js';
 
 /** One accepted change of a site's security type, and who asked for it. */
 export interface SecurityTypeChange extends Record<string, unknown> {
@@ -42,21 +42,20 @@ export function securityTypeChangesFor(store: Store): SecurityTypeChanges {
 }
 
 // SQLite: a batch runs synchronously inside its transaction (group commit), so a plain read,
-// update and insert see and leave a consistent row; nothing else runs in between.
+// insert and update see and leave a consistent row; nothing else runs in between.
 const updateSite = reusableQuery(
-  ['siteId', 'securityType', 'changedAt'],
-  (db: Kysely<Database>, p: SecurityTypeChange) =>
+  ['siteId', 'securityType', 'changedAt', 'historyId'],
+  (db: Kysely<Database>, p: SecurityTypeChange & { historyId: number }) =>
     db
       .updateTable('sites')
-      .set({ security_type: p.securityType, updated_at: p.changedAt })
+      .set({ security_type: p.securityType, updated_at: p.changedAt, last_history_id: p.historyId })
       .where('id', '=', p.siteId),
 );
 
 function changeOnSqlite(store: SqliteStore, change: SecurityTypeChange): SiteSummary | undefined {
-  const current = store.sync.first(siteQuery(store.db, change));
+  const current = store.sync.first(siteForChange(store.db, change));
   if (!current) return undefined;
-  store.sync.run(updateSite(store.db, change));
-  store.sync.run(
+  const history = store.sync.first(
     insertHistory(store.db, {
       site_id: change.siteId,
       dealer_id: change.dealerId,
@@ -65,15 +64,23 @@ function changeOnSqlite(store: SqliteStore, change: SecurityTypeChange): SiteSum
       client_id: change.clientId,
       trace_id: change.traceId,
       changed_at: change.changedAt,
+      previous_id: current.last_history_id,
     }),
   );
-  return { ...current, security_type: change.securityType };
+  if (!history) throw new Error('the history insert returned no id');
+  store.sync.run(updateSite(store.db, { ...change, historyId: history.id }));
+  return {
+    id: current.id,
+    external_site_id: current.external_site_id,
+    name: current.name,
+    security_type: change.securityType,
+  };
 }
 
-// PostgreSQL: one statement, so one round trip instead of BEGIN, a read, an update, an insert and
-// COMMIT. The `old` CTE locks the row (FOR UPDATE) and reads its latest committed type; the update
-// and the history insert both work from it. Parameters in the insert's select list are cast, since
-// PostgreSQL cannot infer their types there.
+// PostgreSQL: one statement, so one round trip instead of BEGIN, a read, an insert, an update and
+// COMMIT. The `old` CTE locks the row (FOR UPDATE) and reads its latest committed type and history
+// head; the history row is written from it, and the update moves the site's head to that row.
+// Parameters in the insert's select list are cast, since PostgreSQL cannot infer their types there.
 const changeInOneStatement = reusableQuery(
   ['dealerId', 'siteId', 'securityType', 'clientId', 'traceId', 'changedAt'],
   (db: Kysely<Database>, p: SecurityTypeChange) =>
@@ -81,23 +88,24 @@ const changeInOneStatement = reusableQuery(
       .with('old', (qb) =>
         qb
           .selectFrom('sites')
-          .select(['id', 'dealer_id', 'security_type'])
+          .select(['id', 'dealer_id', 'security_type', 'last_history_id'])
           .where('id', '=', p.siteId)
           .where('dealer_id', '=', p.dealerId)
           .forUpdate(),
       )
-      .with('changed', (qb) =>
-        qb
-          .updateTable('sites')
-          .from('old')
-          .set({ security_type: p.securityType, updated_at: p.changedAt })
-          .whereRef('sites.id', '=', 'old.id')
-          .returning(['sites.id', 'sites.external_site_id', 'sites.name', 'sites.security_type']),
-      )
       .with('recorded', (qb) =>
         qb
           .insertInto('arming_history')
-          .columns(['site_id', 'dealer_id', 'from_type', 'to_type', 'client_id', 'trace_id', 'changed_at'])
+          .columns([
+            'site_id',
+            'dealer_id',
+            'from_type',
+            'to_type',
+            'client_id',
+            'trace_id',
+            'changed_at',
+            'previous_id',
+          ])
           .expression((eb) =>
             eb
               .selectFrom('old')
@@ -109,8 +117,22 @@ const changeInOneStatement = reusableQuery(
                 sql<string>`cast(${p.clientId} as text)`.as('client_id'),
                 sql<string>`cast(${p.traceId} as text)`.as('trace_id'),
                 sql<string>`cast(${p.changedAt} as text)`.as('changed_at'),
+                'old.last_history_id',
               ]),
-          ),
+          )
+          .returning(['id', 'site_id']),
+      )
+      .with('changed', (qb) =>
+        qb
+          .updateTable('sites')
+          .from('recorded')
+          .set((eb) => ({
+            security_type: p.securityType,
+            updated_at: p.changedAt,
+            last_history_id: eb.ref('recorded.id'),
+          }))
+          .whereRef('sites.id', '=', 'recorded.site_id')
+          .returning(['sites.id', 'sites.external_site_id', 'sites.name', 'sites.security_type']),
       )
       .selectFrom('changed')
       .selectAll(),

@@ -12,18 +12,16 @@ interface SiteKey extends Record<string, unknown> {
   dealerId: number;
 }
 
-/** The dealer is part of the WHERE: a site of another dealer is simply not found. */
-function siteUnderDealer(db: Kysely<Database>, p: SiteKey) {
-  return db
+// The site a SQLite PATCH is about to change, with the head of its history chain; the dealer is
+// part of the WHERE, so a site of another dealer is simply not found. Compiled once
+// (reusableQuery), not per request. GET and PATCH locate sites with findSite below.
+export const siteForChange = reusableQuery(['siteId', 'dealerId'], (db: Kysely<Database>, p: SiteKey) =>
+  db
     .selectFrom('sites')
-    .select(['id', 'external_site_id', 'name', 'security_type'])
+    .select(['id', 'external_site_id', 'name', 'security_type', 'last_history_id'])
     .where('id', '=', p.siteId)
-    .where('dealer_id', '=', p.dealerId);
-}
-
-// One site under its dealer, read inside a SQLite PATCH's write (security-type-changes.ts);
-// compiled once (reusableQuery), not per request. GET and PATCH locate sites with findSite below.
-export const siteQuery = reusableQuery(['siteId', 'dealerId'], siteUnderDealer);
+    .where('dealer_id', '=', p.dealerId),
+);
 
 /**
  * The site, if the dealer has it. Lookups that arrive in one turn of the event loop share one

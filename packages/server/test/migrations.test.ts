@@ -1,0 +1,127 @@
+import type { SecurityType } from '@chekt-partner/contract';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InCodeMigrations } from '../src/store/migrations.js';
+import { listArmingHistory } from '../src/store/repositories/arming-history.js';
+import { securityTypeChangesFor } from '../src/store/repositories/security-type-changes.js';
+import type { Database } from '../src/store/schema.js';
+import { openStore } from '../src/store/store.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+
+// Runs on both backends (the Vitest project sets which). A database written by an older version
+// must come up on the newest with nothing lost.
+describe('migrations: a database from 0001 upgraded to the latest', () => {
+  let database: TestDatabase;
+  let db: Kysely<Database>;
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+    db = rawConnection(database);
+    const migrator = new Migrator({ db, provider: new InCodeMigrations(database.backend) });
+    const { error } = await migrator.migrateTo('0001_initial');
+    if (error) throw error;
+  });
+
+  afterEach(async () => {
+    await db.destroy();
+    await database.drop();
+  });
+
+  it('0002 links the history written before it into each site chain, and writes continue the chain', async () => {
+    await seedVersion1History(db);
+    await db.destroy();
+
+    const store = await openStore(database.url);
+    try {
+      const site10 = await listArmingHistory(store.db, 10);
+      expect(site10.map((row) => [row.from_type, row.to_type])).toEqual([
+        [1, 2],
+        [2, 3],
+        [3, 4],
+      ]);
+      expect(site10.map((row) => nullableNumber(row.previous_id))).toEqual([
+        null,
+        Number(site10[0]?.id),
+        Number(site10[1]?.id),
+      ]);
+      expect((await listArmingHistory(store.db, 11)).map((row) => row.to_type)).toEqual([3, 1]);
+      expect(await listArmingHistory(store.db, 12)).toEqual([]);
+
+      const changes = securityTypeChangesFor(store);
+      const change = {
+        dealerId: 1,
+        clientId: 'client',
+        traceId: 'trace',
+        changedAt: '2026-02-01T00:00:00.000Z',
+      };
+      await changes.apply({ ...change, siteId: 10, securityType: 1 });
+      await changes.apply({ ...change, siteId: 12, securityType: 2 });
+      const continued = await listArmingHistory(store.db, 10);
+      expect(continued.map((row) => [row.from_type, row.to_type])).toEqual([
+        [1, 2],
+        [2, 3],
+        [3, 4],
+        [4, 1],
+      ]);
+      const first = await listArmingHistory(store.db, 12);
+      expect(first.map((row) => [row.from_type, row.to_type, nullableNumber(row.previous_id)])).toEqual([
+        [1, 2, null],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+function rawConnection(database: TestDatabase): Kysely<Database> {
+  if (database.backend === 'postgres') {
+    return new Kysely({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url }) }),
+    });
+  }
+  const file = database.url.slice('sqlite:'.length);
+  return new Kysely({ dialect: new SqliteDialect({ database: new SqliteDatabase(file) }) });
+}
+
+/** Three sites as version 0001 wrote them: history rows of two sites interleaved, one site without. */
+async function seedVersion1History(db: Kysely<Database>): Promise<void> {
+  const at = '2026-01-01T00:00:00.000Z';
+  await db.insertInto('dealers').values({ id: 1, name: 'Dealer', created_at: at }).execute();
+  const site = (id: number, securityType: SecurityType) => ({
+    id,
+    dealer_id: 1,
+    external_site_id: `ext-${id}`,
+    name: `Site ${id}`,
+    security_type: securityType,
+    created_at: at,
+    updated_at: at,
+  });
+  await db
+    .insertInto('sites')
+    .values([site(10, 4), site(11, 1), site(12, 1)])
+    .execute();
+  const history = (siteId: number, from: SecurityType, to: SecurityType) => ({
+    site_id: siteId,
+    dealer_id: 1,
+    from_type: from,
+    to_type: to,
+    client_id: 'client',
+    trace_id: 'trace',
+    changed_at: at,
+  });
+  for (const row of [
+    history(10, 1, 2),
+    history(11, 1, 3),
+    history(10, 2, 3),
+    history(11, 3, 1),
+    history(10, 3, 4),
+  ]) {
+    await db.insertInto('arming_history').values(row).execute();
+  }
+}
+
+function nullableNumber(value: unknown): number | null {
+  return value === null ? null : Number(value);
+}
