@@ -2,6 +2,7 @@ import pino, { type Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { redactUrl } from './config.js';
+import { BatchedLogLines } from './log-lines.js';
 import { openStore } from './store/store.js';
 
 export interface RunningServer {
@@ -11,19 +12,12 @@ export interface RunningServer {
 
 export function createLogger(level: Config['logLevel']): Logger {
   // Batched writes: lines gather into ~4 KiB writes (a write(2) per line was ~5% of a GET's CPU),
-  // and a quiet server's lines still appear within 50 ms (periodicFlush). The writes are
-  // synchronous: asynchronous ones cost the same CPU but kept ~50 MB more memory under load (GET
-  // bench: 142 MB RSS against 92 MB), and a synchronous write makes a slow log reader slow the
-  // server down instead of filling its memory. maxWrite is kept small because SonicBoom measures
-  // the byte length of the chunk it appends to on every line.
-  const destination = pino.destination({
-    dest: 1,
-    sync: true,
-    minLength: 4096,
-    maxWrite: 8192,
-    periodicFlush: 50,
-  });
-  // Whatever is still buffered when the process ends anyway (process.exit, a crash) is written now.
+  // and a quiet server's lines still appear within 50 ms. The writes are synchronous:
+  // asynchronous ones cost the same CPU but kept ~50 MB more memory under load (GET bench: 142 MB
+  // RSS against 92 MB), and a synchronous write makes a slow log reader slow the server down
+  // instead of filling its memory.
+  const destination = new BatchedLogLines(pino.destination({ dest: 1, sync: true, minLength: 0 }));
+  // Whatever is still gathered when the process ends anyway (process.exit, a crash) is written now.
   process.once('exit', () => {
     try {
       destination.flushSync();

@@ -1,0 +1,57 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BatchedLogLines } from '../src/log-lines.js';
+
+describe('BatchedLogLines: log lines gathered into chunks', () => {
+  let dir: string;
+  let file: string;
+  let out: ReturnType<typeof pino.destination>;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chekt-log-lines-'));
+    file = join(dir, 'out.log');
+    out = pino.destination({ dest: file, sync: true, minLength: 0, mkdir: true });
+  });
+
+  afterEach(() => {
+    out.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const written = () => readFileSync(file, 'utf8');
+
+  it('holds lines until a chunk is full, then writes them all, in order', () => {
+    const lines = new BatchedLogLines(out, 100, 60_000);
+    lines.write(`${'a'.repeat(40)}\n`);
+    lines.write(`${'b'.repeat(40)}\n`);
+    expect(written()).toBe('');
+    lines.write(`${'c'.repeat(40)}\n`);
+    expect(written()).toBe(`${'a'.repeat(40)}\n${'b'.repeat(40)}\n${'c'.repeat(40)}\n`);
+  });
+
+  it('writes what it holds on flush (pino logger.flush) and on flushSync (process exit)', () => {
+    const lines = new BatchedLogLines(out, 4096, 60_000);
+    const logger = pino({ base: null, timestamp: false }, lines);
+    logger.info('first');
+    expect(written()).toBe('');
+    let flushed = false;
+    logger.flush(() => {
+      flushed = true;
+    });
+    expect(flushed).toBe(true);
+    expect(written()).toBe('{"level":30,"msg":"first"}\n');
+    logger.info('second');
+    lines.flushSync();
+    expect(written()).toBe('{"level":30,"msg":"first"}\n{"level":30,"msg":"second"}\n');
+  });
+
+  it("writes a quiet server's lines within the flush interval", async () => {
+    const lines = new BatchedLogLines(out, 4096, 20);
+    lines.write('quiet\n');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(written()).toBe('quiet\n');
+  });
+});
