@@ -40,14 +40,14 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
   app,
   { service, verifier, directory },
 ) => {
-  function locateSite(scope: Scope) {
+  function locateSite(scope: Scope, locate: (dealerId: number, siteId: string) => Promise<SiteSummary>) {
     return async (request: FastifyRequest) => {
       const caller = await authenticateBearer(request.headers.authorization, verifier, directory);
       request.caller = caller;
       const { dealerId, siteId } = request.params as { dealerId: string; siteId: string };
       request.dealerId = authorizeDealer(caller.access, dealerId);
       requireScope(caller, scope);
-      request.site = await service.locate(request.dealerId, siteId);
+      request.site = await locate(request.dealerId, siteId);
     };
   }
 
@@ -57,7 +57,7 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
       params: ArmingSettingsPathSchema,
       response: { 200: ArmingSettingsSchema, ...errorResponses },
     },
-    onRequest: locateSite('arming_settings:read'),
+    onRequest: locateSite('arming_settings:read', (dealerId, siteId) => service.locate(dealerId, siteId)),
     handler: async (request) => toArmingSettings(located(request)),
   });
 
@@ -68,7 +68,9 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
       body: ArmingSettingsUpdateSchema,
       response: { 200: ArmingSettingsSchema, ...errorResponses },
     },
-    onRequest: locateSite('arming_settings:write'),
+    onRequest: locateSite('arming_settings:write', (dealerId, siteId) =>
+      service.locateForChange(dealerId, siteId),
+    ),
     handler: async (request) => {
       const site = located(request);
       const { security_type } = request.body as { security_type: 1 | 2 | 3 | 4 };

@@ -35,6 +35,17 @@ export class ArmingService {
   }
 
   /**
+   * `locate`, for a request that will change the site: its change can then be committed in the
+   * same turn as the lookup (group commit on SQLite).
+   */
+  locateForChange(dealerId: number, siteIdText: string): Promise<SiteSummary> {
+    const located = this.locate(dealerId, siteIdText);
+    // After locate has queued its lookup, so that the commit is queued behind it.
+    this.changes.expectChange();
+    return located;
+  }
+
+  /**
    * Sets the security type and records the change in the same transaction, so the stored value
    * and its history never disagree. Every accepted request writes one history row, even when the
    * type is unchanged: the history is the audit trail of requests, not only of differences.

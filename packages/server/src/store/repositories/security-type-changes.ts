@@ -26,6 +26,11 @@ export interface SecurityTypeChanges {
    * of the write, so each site's history is an unbroken chain even under concurrent writers.
    */
   apply(change: SecurityTypeChange): Promise<SiteSummary | undefined>;
+  /**
+   * Called when a change is on its way (its site lookup just queued): lets SQLite's group commit
+   * take it into this turn's batch. Changes are correct without it, only slower.
+   */
+  expectChange(): void;
 }
 
 /**
@@ -35,10 +40,16 @@ export interface SecurityTypeChanges {
  */
 export function securityTypeChangesFor(store: Store): SecurityTypeChanges {
   if (store.dialect === 'postgres') {
-    return { apply: (change) => store.queryFirst(changeInOneStatement(store.db, change)) };
+    return {
+      apply: (change) => store.queryFirst(changeInOneStatement(store.db, change)),
+      expectChange: () => {},
+    };
   }
   const writes = new GroupCommit(store.sync);
-  return { apply: (change) => writes.run(() => changeOnSqlite(store, change)) };
+  return {
+    apply: (change) => writes.run(() => changeOnSqlite(store, change)),
+    expectChange: () => writes.expectWrite(),
+  };
 }
 
 // SQLite: a batch runs synchronously inside its transaction (group commit), so a plain read,
