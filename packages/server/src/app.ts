@@ -60,7 +60,7 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<F
   registerTraceId(app);
   registerErrorHandling(app);
   registerHealth(app, store);
-  await app.register(oauthRoutes, { db: store.db, keys, settings });
+  await app.register(oauthRoutes, { store, keys, settings });
   await app.register(armingRoutes, { service, verifier, directory });
   await app.register(docsRoutes, { publicUrl: config.issuerUrl });
   return app;

@@ -3,12 +3,13 @@ import { Provisioning } from '../src/provisioning/provisioning.js';
 import { findSite } from '../src/store/repositories/sites.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { countQueries } from './support/query-count.js';
 
 // Runs on both backends (the Vitest project sets which).
 describe('site lookups: those of one turn of the event loop share one query', () => {
   let database: TestDatabase;
   let store: Store;
-  let queries: number;
+  let queries: () => number;
 
   beforeEach(async () => {
     database = await createTestDatabase();
@@ -19,13 +20,7 @@ describe('site lookups: those of one turn of the event loop share one query', ()
     await provisioning.addSite({ dealerId: 1, externalSiteId: 'a', name: 'Site A', siteId: 10 });
     await provisioning.addSite({ dealerId: 1, externalSiteId: 'b', name: 'Site B', siteId: 11 });
     await provisioning.addSite({ dealerId: 2, externalSiteId: 'c', name: 'Site C', siteId: 20 });
-    // Counts the statements the lookups send (the store itself is real).
-    queries = 0;
-    const queryAll = store.queryAll.bind(store);
-    store.queryAll = (query) => {
-      queries += 1;
-      return queryAll(query);
-    };
+    queries = countQueries(store);
   });
 
   afterEach(async () => {
@@ -45,7 +40,7 @@ describe('site lookups: those of one turn of the event loop share one query', ()
     expect(c).toMatchObject({ id: 20, name: 'Site C' });
     expect(repeated).toEqual(a);
     expect(Object.keys(a ?? {}).sort()).toEqual(['external_site_id', 'id', 'name', 'security_type']);
-    expect(queries).toBe(1);
+    expect(queries()).toBe(1);
   });
 
   it('finds nothing for a site of another dealer or a site that does not exist, beside ones it finds', async () => {
@@ -57,13 +52,13 @@ describe('site lookups: those of one turn of the event loop share one query', ()
     expect(otherDealers).toBeUndefined();
     expect(missing).toBeUndefined();
     expect(found).toMatchObject({ id: 20 });
-    expect(queries).toBe(1);
+    expect(queries()).toBe(1);
   });
 
   it('reads the latest committed row each time: no cache between turns', async () => {
     expect(await findSite(store, 1, 10)).toMatchObject({ security_type: 1 });
     await store.db.updateTable('sites').set({ security_type: 4 }).where('id', '=', 10).execute();
     expect(await findSite(store, 1, 10)).toMatchObject({ security_type: 4 });
-    expect(queries).toBe(2);
+    expect(queries()).toBe(2);
   });
 });

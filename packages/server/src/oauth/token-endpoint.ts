@@ -1,8 +1,7 @@
 import { ALL_SCOPES, SCOPES, type Scope, type TokenResponse } from '@chekt-partner/contract';
-import type { Kysely } from 'kysely';
 import { OAuthError } from '../errors.js';
-import { findClient } from '../store/repositories/clients.js';
-import type { Database } from '../store/schema.js';
+import { findClientNow } from '../store/repositories/clients.js';
+import type { Store } from '../store/store.js';
 import { type AccessTokenSettings, issueAccessToken } from './access-tokens.js';
 import { readClientCredentials } from './client-authentication.js';
 import { clientSecretMatches } from './client-secrets.js';
@@ -18,7 +17,7 @@ export interface TokenRequest {
 }
 
 export interface TokenEndpointDeps {
-  db: Kysely<Database>;
+  store: Store;
   keys: SigningKeys;
   settings: AccessTokenSettings;
 }
@@ -35,7 +34,7 @@ export async function handleTokenRequest(
   const params = singleValuedParams(request.body);
   requireGrantTypePresent(params);
   const credentials = readClientCredentials(request.authorization, params);
-  await authenticateClient(deps.db, credentials.clientId, credentials.clientSecret);
+  await authenticateClient(deps.store, credentials.clientId, credentials.clientSecret);
   requireClientCredentialsGrant(params.grant_type);
   const scopes = grantedScopes(params.scope);
   const accessToken = issueAccessToken(deps.keys, deps.settings, credentials.clientId, scopes);
@@ -75,8 +74,8 @@ function requireClientCredentialsGrant(grantType: string | undefined): void {
   throw new OAuthError('unsupported_grant_type', 'Only grant_type=client_credentials is supported');
 }
 
-async function authenticateClient(db: Kysely<Database>, clientId: string, secret: string): Promise<void> {
-  const client = await findClient(db, clientId);
+async function authenticateClient(store: Store, clientId: string, secret: string): Promise<void> {
+  const client = await findClientNow(store, clientId);
   // Compare against a hash no secret has even for an unknown client, so the answer takes as long either way.
   const matches = clientSecretMatches(secret, client?.secret_hash ?? NO_CLIENT_HASH);
   if (!client || !matches || client.revoked_at !== null) {

@@ -1,5 +1,5 @@
-import DataLoader from 'dataloader';
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { batchedLookup, idInArray, idInJsonArray } from '../batched-lookup.js';
 import { reusableQuery } from '../reusable-query.js';
 import type { Database, SitesTable } from '../schema.js';
 import type { Store } from '../store.js';
@@ -23,19 +23,13 @@ export const siteForChange = reusableQuery(['siteId', 'dealerId'], (db: Kysely<D
     .where('dealer_id', '=', p.dealerId),
 );
 
-/**
- * The site, if the dealer has it. Lookups that arrive in one turn of the event loop share one
- * query (DataLoader, its batch run after the turn's I/O): on PostgreSQL a round trip per request
- * cost about as much CPU as the rest of a GET, and on both backends the requests of a turn then go
- * through each step together, which keeps the CPU's caches warm. No cache: each lookup reads the
- * latest committed row, so a GET sees every PATCH answered before it arrived.
- */
+/** The site, if the dealer has it. Concurrent lookups share one query (batchedLookup). */
 export async function findSite(
   store: Store,
   dealerId: number,
   siteId: number,
 ): Promise<SiteSummary | undefined> {
-  const site = await siteLoaderOf(store).load(siteId);
+  const site = await siteById(store, siteId);
   if (!site || Number(site.dealer_id) !== dealerId) return undefined;
   return {
     id: site.id,
@@ -45,45 +39,23 @@ export async function findSite(
   };
 }
 
-type LocatedSite = SiteSummary & Pick<SiteRow, 'dealer_id'>;
-
 const LOCATED_SITE_COLUMNS = ['id', 'dealer_id', 'external_site_id', 'name', 'security_type'] as const;
 
-// PostgreSQL binds the ids as one array; SQLite, which has no array type, as one JSON array.
 const sitesByIdsOnPostgres = reusableQuery(['siteIds'], (db: Kysely<Database>, p: { siteIds: number[] }) =>
-  db.selectFrom('sites').select(LOCATED_SITE_COLUMNS).where(sql<boolean>`id = any(${p.siteIds})`),
+  db.selectFrom('sites').select(LOCATED_SITE_COLUMNS).where(idInArray(p.siteIds)),
 );
 
 const sitesByIdsOnSqlite = reusableQuery(['siteIds'], (db: Kysely<Database>, p: { siteIds: string }) =>
-  db
-    .selectFrom('sites')
-    .select(LOCATED_SITE_COLUMNS)
-    .where(sql<boolean>`id in (select value from json_each(${p.siteIds}))`),
+  db.selectFrom('sites').select(LOCATED_SITE_COLUMNS).where(idInJsonArray(p.siteIds)),
 );
 
-function sitesByIds(store: Store, siteIds: number[]) {
-  if (store.dialect === 'postgres') return sitesByIdsOnPostgres(store.db, { siteIds });
-  return sitesByIdsOnSqlite(store.db, { siteIds: JSON.stringify(siteIds) });
-}
-
-const MAX_SITES_PER_QUERY = 500;
-const siteLoaders = new WeakMap<Store, DataLoader<number, LocatedSite | undefined>>();
-
-function siteLoaderOf(store: Store): DataLoader<number, LocatedSite | undefined> {
-  let loader = siteLoaders.get(store);
-  if (!loader) {
-    loader = new DataLoader(
-      async (siteIds) => {
-        const rows = await store.queryAll(sitesByIds(store, [...siteIds]));
-        const byId = new Map(rows.map((row) => [Number(row.id), row]));
-        return siteIds.map((siteId) => byId.get(siteId));
-      },
-      { cache: false, maxBatchSize: MAX_SITES_PER_QUERY, batchScheduleFn: (run) => setImmediate(run) },
-    );
-    siteLoaders.set(store, loader);
-  }
-  return loader;
-}
+const siteById = batchedLookup(
+  {
+    postgres: (store, siteIds: number[]) => sitesByIdsOnPostgres(store.db, { siteIds }),
+    sqlite: (store, siteIds) => sitesByIdsOnSqlite(store.db, { siteIds }),
+  },
+  (row) => Number(row.id),
+);
 
 export async function insertSite(db: Kysely<Database>, site: SiteRow): Promise<void> {
   await db.insertInto('sites').values(site).execute();

@@ -1,0 +1,12 @@
+import type { Store } from '../../src/store/store.js';
+
+/** Counts the statements sent through `store.queryAll` from now on (the store itself stays real). */
+export function countQueries(store: Store): () => number {
+  let queries = 0;
+  const queryAll = store.queryAll.bind(store);
+  store.queryAll = (query) => {
+    queries += 1;
+    return queryAll(query);
+  };
+  return () => queries;
+}
