@@ -1,8 +1,9 @@
 import type { SecurityType } from '@chekt-partner/contract';
-import { type Kysely, sql } from 'kysely';
+import DataLoader from 'dataloader';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { reusableQuery } from '../reusable-query.js';
 import type { Database } from '../schema.js';
-import type { SqliteStore, Store } from '../store.js';
+import type { PostgresStore, SqliteStore, Store } from '../store.js';
 import { GroupCommit } from '../write-queue.js';
 import { insertHistory } from './arming-history.js';
 import { type SiteSummary, siteForChange } from './sites.js';
@@ -34,17 +35,12 @@ export interface SecurityTypeChanges {
 }
 
 /**
- * SQLite: group commit, the changes of one event-loop turn in one transaction and one fsync.
- * PostgreSQL, which commits concurrently on its own connections: one statement per change, its
- * own transaction, so a change costs one round trip.
+ * Both backends commit the changes of one event-loop turn together. SQLite: group commit, one
+ * transaction and one fsync (GroupCommit). PostgreSQL: one statement for the whole turn, so one
+ * round trip and one WAL flush (changesOnPostgres).
  */
 export function securityTypeChangesFor(store: Store): SecurityTypeChanges {
-  if (store.dialect === 'postgres') {
-    return {
-      apply: (change) => store.queryFirst(changeInOneStatement(store.db, change)),
-      expectChange: () => {},
-    };
-  }
+  if (store.dialect === 'postgres') return changesOnPostgres(store);
   const writes = new GroupCommit(store.sync);
   return {
     apply: (change) => writes.run(() => changeOnSqlite(store, change)),
@@ -88,8 +84,103 @@ function changeOnSqlite(store: SqliteStore, change: SecurityTypeChange): SiteSum
   };
 }
 
-// PostgreSQL: one statement, so one round trip instead of BEGIN, a read, an insert, an update and
-// COMMIT. The `old` CTE locks the row (FOR UPDATE) and reads its latest committed type and history
+/**
+ * PostgreSQL: the changes of one turn go out as one statement (changesInOneStatement), at most one
+ * per site: a site's second change in the same turn goes into the next statement, which reads the
+ * first one's result. If a statement fails, each of its changes is retried alone
+ * (changeInOneStatement), so a change that cannot be made fails by itself.
+ */
+function changesOnPostgres(store: PostgresStore): SecurityTypeChanges {
+  const batches = new DataLoader<SecurityTypeChange, SiteSummary | undefined>(
+    async (changes) => {
+      const results = new Map<SecurityTypeChange, SiteSummary | undefined | Error>();
+      for (const round of oneChangePerSite(changes)) {
+        await applyRound(store, round, results);
+      }
+      return changes.map((change) => results.get(change));
+    },
+    { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) },
+  );
+  return { apply: (change) => batches.load(change), expectChange: () => {} };
+}
+
+/** Splits changes, in arrival order, into rounds in which no site appears twice. */
+function oneChangePerSite(changes: readonly SecurityTypeChange[]): SecurityTypeChange[][] {
+  const rounds: SecurityTypeChange[][] = [];
+  const roundsPerSite = new Map<number, number>();
+  for (const change of changes) {
+    const round = roundsPerSite.get(change.siteId) ?? 0;
+    roundsPerSite.set(change.siteId, round + 1);
+    if (!rounds[round]) rounds[round] = [];
+    rounds[round].push(change);
+  }
+  return rounds;
+}
+
+async function applyRound(
+  store: PostgresStore,
+  round: SecurityTypeChange[],
+  results: Map<SecurityTypeChange, SiteSummary | undefined | Error>,
+): Promise<void> {
+  try {
+    const rows = await store.queryAll(changesInOneStatement(round));
+    const bySite = new Map(rows.map((row) => [Number(row.id), row]));
+    for (const change of round) results.set(change, bySite.get(change.siteId));
+  } catch {
+    for (const change of round) {
+      try {
+        results.set(change, await store.queryFirst(changeInOneStatement(store.db, change)));
+      } catch (error) {
+        results.set(change, error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+  }
+}
+
+/**
+ * Many changes (of distinct sites) in one statement: the changes come in as parallel arrays
+ * (unnest), and the rest is changeInOneStatement below for each row at once. Rows are locked in
+ * id order, so two such statements from different instances cannot deadlock. Written as SQL: it
+ * is PostgreSQL's alone, and Kysely's builder has no form for unnest with column names.
+ */
+function changesInOneStatement(changes: SecurityTypeChange[]): CompiledQuery<SiteSummary> {
+  return CompiledQuery.raw(CHANGES_IN_ONE_STATEMENT, [
+    changes.map((change) => change.siteId),
+    changes.map((change) => change.dealerId),
+    changes.map((change) => change.securityType),
+    changes.map((change) => change.clientId),
+    changes.map((change) => change.traceId),
+    changes.map((change) => change.changedAt),
+  ]) as CompiledQuery<SiteSummary>;
+}
+
+const CHANGES_IN_ONE_STATEMENT = `
+with input as (
+  select * from unnest($1::integer[], $2::integer[], $3::integer[], $4::text[], $5::text[], $6::text[])
+    as change(site_id, dealer_id, to_type, client_id, trace_id, changed_at)
+),
+old as (
+  select sites.id, sites.dealer_id, sites.security_type, sites.last_history_id,
+         input.to_type, input.client_id, input.trace_id, input.changed_at
+  from sites join input on sites.id = input.site_id and sites.dealer_id = input.dealer_id
+  order by sites.id
+  for update of sites
+),
+recorded as (
+  insert into arming_history
+    (site_id, dealer_id, from_type, to_type, client_id, trace_id, changed_at, previous_id)
+  select id, dealer_id, security_type, to_type, client_id, trace_id, changed_at, last_history_id
+  from old
+  returning id, site_id, to_type, changed_at
+)
+update sites
+set security_type = recorded.to_type, updated_at = recorded.changed_at, last_history_id = recorded.id
+from recorded
+where sites.id = recorded.site_id
+returning sites.id, sites.external_site_id, sites.name, sites.security_type`;
+
+// PostgreSQL, one change alone (a failed batch's retry): one statement, so one round trip instead
+// of BEGIN, a read, an insert, an update and COMMIT. The `old` CTE locks the row (FOR UPDATE) and reads its latest committed type and history
 // head; the history row is written from it, and the update moves the site's head to that row.
 // Parameters in the insert's select list are cast, since PostgreSQL cannot infer their types there.
 const changeInOneStatement = reusableQuery(

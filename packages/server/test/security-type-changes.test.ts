@@ -1,0 +1,113 @@
+import type { SecurityType } from '@chekt-partner/contract';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Provisioning } from '../src/provisioning/provisioning.js';
+import { listArmingHistory } from '../src/store/repositories/arming-history.js';
+import {
+  type SecurityTypeChange,
+  type SecurityTypeChanges,
+  securityTypeChangesFor,
+} from '../src/store/repositories/security-type-changes.js';
+import { openStore, type Store } from '../src/store/store.js';
+import { createTestDatabase, type TestDatabase, testBackend } from './support/database.js';
+import { countQueries } from './support/query-count.js';
+
+// Runs on both backends (the Vitest project sets which): the changes of one turn are committed
+// together (SQLite: one transaction; PostgreSQL: one statement), and none of that may show.
+describe('security-type changes made in the same turn', () => {
+  let database: TestDatabase;
+  let store: Store;
+  let changes: SecurityTypeChanges;
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+    store = await openStore(database.url);
+    const provisioning = new Provisioning(store.db);
+    await provisioning.addDealer(1, 'Dealer 1');
+    for (const siteId of [10, 11, 12]) {
+      await provisioning.addSite({
+        dealerId: 1,
+        externalSiteId: `ext-${siteId}`,
+        name: `Site ${siteId}`,
+        siteId,
+      });
+    }
+    changes = securityTypeChangesFor(store);
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  const change = (siteId: number, securityType: number, dealerId = 1): SecurityTypeChange => ({
+    dealerId,
+    siteId,
+    securityType: securityType as SecurityType,
+    clientId: 'client',
+    traceId: `trace-${siteId}-${securityType}`,
+    changedAt: '2026-01-01T00:00:00.000Z',
+  });
+
+  const chainOf = async (siteId: number) =>
+    (await listArmingHistory(store.db, siteId)).map((row) => [row.from_type, row.to_type]);
+
+  it('answers each change with its own site and value', async () => {
+    const results = await Promise.all([changes.apply(change(10, 2)), changes.apply(change(11, 3))]);
+    expect(results).toEqual([
+      { id: 10, external_site_id: 'ext-10', name: 'Site 10', security_type: 2 },
+      { id: 11, external_site_id: 'ext-11', name: 'Site 11', security_type: 3 },
+    ]);
+    expect(await chainOf(10)).toEqual([[1, 2]]);
+    expect(await chainOf(11)).toEqual([[1, 3]]);
+  });
+
+  it("applies a site's changes in arrival order, each from the one before", async () => {
+    const results = await Promise.all([
+      changes.apply(change(10, 2)),
+      changes.apply(change(11, 4)),
+      changes.apply(change(10, 3)),
+      changes.apply(change(10, 4)),
+    ]);
+    expect(results.map((site) => Number(site?.security_type))).toEqual([2, 4, 3, 4]);
+    expect(await chainOf(10)).toEqual([
+      [1, 2],
+      [2, 3],
+      [3, 4],
+    ]);
+    expect(await chainOf(11)).toEqual([[1, 4]]);
+  });
+
+  it("finds nothing for a missing site or another dealer's, and writes nothing for them, beside one it makes", async () => {
+    await new Provisioning(store.db).addDealer(2, 'Dealer 2');
+    const results = await Promise.all([
+      changes.apply(change(99, 2)),
+      changes.apply(change(12, 2, 2)),
+      changes.apply(change(11, 2)),
+    ]);
+    expect(results[0]).toBeUndefined();
+    expect(results[1]).toBeUndefined();
+    expect(results[2]).toMatchObject({ id: 11, security_type: 2 });
+    expect(await chainOf(12)).toEqual([]);
+  });
+
+  it('fails a change that cannot be made alone: its neighbours are still made', async () => {
+    // 5 breaks the column's check constraint: the database refuses it, whichever the backend.
+    const outcomes = await Promise.allSettled([
+      changes.apply(change(10, 2)),
+      changes.apply(change(11, 5)),
+      changes.apply(change(12, 3)),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await chainOf(10)).toEqual([[1, 2]]);
+    expect(await chainOf(11)).toEqual([]);
+    expect(await chainOf(12)).toEqual([[1, 3]]);
+  });
+
+  // SQLite's group commit runs on the connection synchronously, not through queryAll; its one
+  // transaction per turn is checked in write-queue.test.ts.
+  it.runIf(testBackend() === 'postgres')('sends one statement per turn on PostgreSQL', async () => {
+    const queries = countQueries(store);
+    await Promise.all([10, 11, 12].map((siteId) => changes.apply(change(siteId, 4))));
+    expect(queries()).toBe(1);
+  });
+});
