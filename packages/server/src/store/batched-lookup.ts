@@ -1,54 +1,51 @@
-import DataLoader from 'dataloader';
-import { type CompiledQuery, sql } from 'kysely';
+import DataLoader, { type Options } from 'dataloader';
+import { type Compilable, type Kysely, type RawBuilder, sql } from 'kysely';
+import { reusableQuery } from './reusable-query.js';
+import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
-/** The query that fetches the rows of many ids at once, one per backend. */
-export interface RowsByIds<Id, Row> {
-  /** PostgreSQL binds the ids as one array (`id = any($1)`). */
-  postgres(store: Store, ids: Id[]): CompiledQuery<Row>;
-  /** SQLite has no array type: the ids as one JSON array (`id in (select value from json_each(?))`). */
-  sqlite(store: Store, idsJson: string): CompiledQuery<Row>;
+/**
+ * DataLoader's options for work gathered over one turn of the event loop: the batch runs with
+ * setImmediate, after the turn's I/O callbacks, so every request read in the turn joins it; no
+ * cache, so each call sees the latest committed data.
+ */
+export function perTurnBatches<K, V>(): Options<K, V> {
+  return { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) };
 }
-
-/** The WHERE of a PostgreSQL `RowsByIds` query. */
-export function idInArray(ids: unknown) {
-  return sql<boolean>`id = any(${ids})`;
-}
-
-/** The WHERE of a SQLite `RowsByIds` query. */
-export function idInJsonArray(idsJson: unknown) {
-  return sql<boolean>`id in (select value from json_each(${idsJson}))`;
-}
-
-const MAX_IDS_PER_QUERY = 500;
 
 /**
- * Lookups by id that arrive in one turn of the event loop share one query (DataLoader, its batch
- * run after the turn's I/O): on PostgreSQL a round trip per request cost about as much CPU as the
- * rest of a GET, on SQLite each statement pays for a read transaction (~7 µs), and on both the
- * requests of a turn then go through each step together, which keeps the CPU's caches warm.
- * No cache: each lookup reads the latest committed row.
+ * Lookups by id that arrive in one turn of the event loop share one query: on PostgreSQL a round
+ * trip per request cost about as much CPU as the rest of a GET, on SQLite each statement pays for
+ * a read transaction (~7 µs), and on both the requests of a turn then go through each step
+ * together, which keeps the CPU's caches warm.
+ *
+ * `rowsWhere` builds the query around the condition it is given ("id is one of the batch's ids"),
+ * compiled once per backend: PostgreSQL binds the ids as one array, SQLite, which has no array
+ * type, as one JSON array.
  */
 export function batchedLookup<Id, Row>(
-  query: RowsByIds<Id, Row>,
+  rowsWhere: (db: Kysely<Database>, idIsOneOf: RawBuilder<boolean>) => Compilable<Row>,
   idOf: (row: Row) => Id,
 ): (store: Store, id: Id) => Promise<Row | undefined> {
+  const onPostgres = reusableQuery(['ids'], (db: Kysely<Database>, p: { ids: Id[] }) =>
+    rowsWhere(db, sql<boolean>`id = any(${p.ids})`),
+  );
+  const onSqlite = reusableQuery(['ids'], (db: Kysely<Database>, p: { ids: string }) =>
+    rowsWhere(db, sql<boolean>`id in (select value from json_each(${p.ids}))`),
+  );
   const loaders = new WeakMap<Store, DataLoader<Id, Row | undefined>>();
   const loaderOf = (store: Store) => {
     let loader = loaders.get(store);
     if (!loader) {
-      loader = new DataLoader(
-        async (ids) => {
-          const compiled =
-            store.dialect === 'postgres'
-              ? query.postgres(store, [...ids])
-              : query.sqlite(store, JSON.stringify(ids));
-          const rows = await store.queryAll(compiled);
-          const byId = new Map(rows.map((row) => [idOf(row), row]));
-          return ids.map((id) => byId.get(id));
-        },
-        { cache: false, maxBatchSize: MAX_IDS_PER_QUERY, batchScheduleFn: (run) => setImmediate(run) },
-      );
+      loader = new DataLoader(async (ids) => {
+        const query =
+          store.dialect === 'postgres'
+            ? onPostgres(store.db, { ids: [...ids] })
+            : onSqlite(store.db, { ids: JSON.stringify(ids) });
+        const rows = await store.queryAll(query);
+        const byId = new Map(rows.map((row) => [idOf(row), row]));
+        return ids.map((id) => byId.get(id));
+      }, perTurnBatches());
       loaders.set(store, loader);
     }
     return loader;

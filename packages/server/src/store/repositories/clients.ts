@@ -1,29 +1,15 @@
 import type { Kysely, Selectable } from 'kysely';
-import { batchedLookup, idInArray, idInJsonArray } from '../batched-lookup.js';
-import { reusableQuery } from '../reusable-query.js';
+import { batchedLookup } from '../batched-lookup.js';
 import type { ClientsTable, Database } from '../schema.js';
 
 export type ClientRow = Selectable<ClientsTable>;
-
-const clientsByIdsOnPostgres = reusableQuery(
-  ['clientIds'],
-  (db: Kysely<Database>, p: { clientIds: string[] }) =>
-    db.selectFrom('clients').selectAll().where(idInArray(p.clientIds)),
-);
-
-const clientsByIdsOnSqlite = reusableQuery(['clientIds'], (db: Kysely<Database>, p: { clientIds: string }) =>
-  db.selectFrom('clients').selectAll().where(idInJsonArray(p.clientIds)),
-);
 
 /**
  * The client as stored now, for the token endpoint: no cache (a revoked client or a replaced
  * secret is refused at once), and concurrent token requests share one query (batchedLookup).
  */
 export const findClientNow = batchedLookup(
-  {
-    postgres: (store, clientIds: string[]) => clientsByIdsOnPostgres(store.db, { clientIds }),
-    sqlite: (store, clientIds) => clientsByIdsOnSqlite(store.db, { clientIds }),
-  },
+  (db, idIsOneOf) => db.selectFrom('clients').selectAll().where(idIsOneOf),
   (row) => row.id,
 );
 

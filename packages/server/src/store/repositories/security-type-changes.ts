@@ -1,6 +1,7 @@
 import type { SecurityType } from '@chekt-partner/contract';
 import DataLoader from 'dataloader';
 import { CompiledQuery, type Kysely, sql } from 'kysely';
+import { perTurnBatches } from '../batched-lookup.js';
 import { reusableQuery } from '../reusable-query.js';
 import type { Database } from '../schema.js';
 import type { PostgresStore, SqliteStore, Store } from '../store.js';
@@ -91,16 +92,13 @@ function changeOnSqlite(store: SqliteStore, change: SecurityTypeChange): SiteSum
  * (changeInOneStatement), so a change that cannot be made fails by itself.
  */
 function changesOnPostgres(store: PostgresStore): SecurityTypeChanges {
-  const batches = new DataLoader<SecurityTypeChange, SiteSummary | undefined>(
-    async (changes) => {
-      const results = new Map<SecurityTypeChange, SiteSummary | undefined | Error>();
-      for (const round of oneChangePerSite(changes)) {
-        await applyRound(store, round, results);
-      }
-      return changes.map((change) => results.get(change));
-    },
-    { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) },
-  );
+  const batches = new DataLoader<SecurityTypeChange, SiteSummary | undefined>(async (changes) => {
+    const results = new Map<SecurityTypeChange, SiteSummary | undefined | Error>();
+    for (const round of oneChangePerSite(changes)) {
+      await applyRound(store, round, results);
+    }
+    return changes.map((change) => results.get(change));
+  }, perTurnBatches());
   return { apply: (change) => batches.load(change), expectChange: () => {} };
 }
 
@@ -180,9 +178,10 @@ where sites.id = recorded.site_id
 returning sites.id, sites.external_site_id, sites.name, sites.security_type`;
 
 // PostgreSQL, one change alone (a failed batch's retry): one statement, so one round trip instead
-// of BEGIN, a read, an insert, an update and COMMIT. The `old` CTE locks the row (FOR UPDATE) and reads its latest committed type and history
-// head; the history row is written from it, and the update moves the site's head to that row.
-// Parameters in the insert's select list are cast, since PostgreSQL cannot infer their types there.
+// of BEGIN, a read, an insert, an update and COMMIT. The `old` CTE locks the row (FOR UPDATE) and
+// reads its latest committed type and history head; the history row is written from it, and the
+// update moves the site's head to that row. Parameters in the insert's select list are cast,
+// since PostgreSQL cannot infer their types there.
 const changeInOneStatement = reusableQuery(
   ['dealerId', 'siteId', 'securityType', 'clientId', 'traceId', 'changedAt'],
   (db: Kysely<Database>, p: SecurityTypeChange) =>

@@ -1,5 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
-import { batchedLookup, idInArray, idInJsonArray } from '../batched-lookup.js';
+import { batchedLookup } from '../batched-lookup.js';
 import { reusableQuery } from '../reusable-query.js';
 import type { Database, SitesTable } from '../schema.js';
 import type { Store } from '../store.js';
@@ -41,19 +41,8 @@ export async function findSite(
 
 const LOCATED_SITE_COLUMNS = ['id', 'dealer_id', 'external_site_id', 'name', 'security_type'] as const;
 
-const sitesByIdsOnPostgres = reusableQuery(['siteIds'], (db: Kysely<Database>, p: { siteIds: number[] }) =>
-  db.selectFrom('sites').select(LOCATED_SITE_COLUMNS).where(idInArray(p.siteIds)),
-);
-
-const sitesByIdsOnSqlite = reusableQuery(['siteIds'], (db: Kysely<Database>, p: { siteIds: string }) =>
-  db.selectFrom('sites').select(LOCATED_SITE_COLUMNS).where(idInJsonArray(p.siteIds)),
-);
-
 const siteById = batchedLookup(
-  {
-    postgres: (store, siteIds: number[]) => sitesByIdsOnPostgres(store.db, { siteIds }),
-    sqlite: (store, siteIds) => sitesByIdsOnSqlite(store.db, { siteIds }),
-  },
+  (db, idIsOneOf) => db.selectFrom('sites').select(LOCATED_SITE_COLUMNS).where(idIsOneOf),
   (row) => Number(row.id),
 );
 
