@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { readOptions } from './options.mjs';
 import { cpuSecondsOf, killAll, machineCpuTicks, pinning, rssOf, spawnPinned } from './processes.mjs';
 import { formatTable, summarize } from './report.mjs';
-import { freshDatabase, seed } from './seed.mjs';
 import { startApiServer, startBaseline } from './servers.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -18,11 +17,13 @@ const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
 async function main() {
   const options = readOptions(process.argv.slice(2));
   buildIfStale();
+  // Only now: seeding imports the server's compiled modules, which a fresh checkout does not have yet.
+  const { freshDatabase, seed } = await import('./seed.mjs');
   const machine = describeMachine();
   log(`machine: ${machine.cpus} x ${machine.cpuModel}, pinning: ${JSON.stringify(machine.pinning)}`);
   const runs = [];
   for (const siteCount of options.siteCounts) {
-    runs.push(await benchOneDatabase(options, siteCount));
+    runs.push(await benchOneDatabase(options, siteCount, { freshDatabase, seed }));
   }
   const document = { date: new Date().toISOString(), options, machine, runs };
   writeFileSync(RESULTS, `${JSON.stringify(document, null, 2)}\n`);
@@ -55,7 +56,7 @@ function buildIfStale() {
   }
 }
 
-async function benchOneDatabase(options, siteCount) {
+async function benchOneDatabase(options, siteCount, { freshDatabase, seed }) {
   const dialect = options.db === 'sqlite' ? 'sqlite' : 'postgres';
   const title = `${dialect}, ${siteCount.toLocaleString('en-US')} sites, ${options.connections} connections`;
   log(`== ${title}: seeding`);
