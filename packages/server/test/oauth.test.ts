@@ -236,6 +236,23 @@ describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token',
     expect(errorCodeOf(response)).toBe('invalid_token');
   });
 
+  it('the scheme is case-insensitive and spaces around the token are allowed (RFC 6750 §2.1)', async () => {
+    const token = await fetchToken(server.url, client);
+    for (const authorization of [
+      `Bearer ${token}`,
+      `bearer ${token}`,
+      `BEARER  ${token}  `,
+      `Bearer ${token} `,
+    ]) {
+      const response = await call(server.url, EXAMPLE, { headers: { authorization } });
+      expect(response.status, authorization.replace(token, '<token>')).toBe(200);
+    }
+    for (const authorization of [`Bearer${token}`, `Bearer ${token}x`, `Bearer ${token.slice(0, -1)}`]) {
+      const response = await call(server.url, EXAMPLE, { headers: { authorization } });
+      expect(response.status, authorization.replace(token, '<token>')).toBe(401);
+    }
+  });
+
   it('expired (signed by our own key, on a frozen past clock)', async () => {
     const keys = await loadSigningKeys(server.store.db);
     const twoHoursAgo = Date.now() - 2 * 3600 * 1000;
@@ -244,8 +261,10 @@ describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token',
     );
   });
 
-  it('badly signed (payload altered)', async () => {
+  it('badly signed (payload altered), even once the genuine token is in use', async () => {
     const token = await fetchToken(server.url, client);
+    // Verified tokens are remembered by their signature: the forgery below carries the same one.
+    expect((await call(server.url, EXAMPLE, { token })).status).toBe(200);
     const [header, payload, signature] = token.split('.');
     const claims = JSON.parse(Buffer.from(String(payload), 'base64url').toString());
     const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url');

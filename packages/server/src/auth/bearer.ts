@@ -19,18 +19,32 @@ export async function authenticateBearer(
   verifier: AccessTokenVerifier,
   directory: ClientDirectory,
 ): Promise<Caller> {
+  const claims =
+    recallCanonical(authorization, verifier) ?? (await verifier.verify(bearerToken(authorization)));
+  const standing = await directory.standing(claims.clientId);
+  if (standing.status !== 'active') {
+    throw new ApiError('invalid_token', { message: 'The client of this token has been revoked' });
+  }
+  return { clientId: claims.clientId, scopes: claims.scopes, access: standing.access };
+}
+
+/**
+ * The common case, without parsing: a client sending `Bearer <token>` again with a token already
+ * verified. Whatever follows "Bearer " matches only a token that once passed bearerToken().
+ */
+function recallCanonical(authorization: string | undefined, verifier: AccessTokenVerifier) {
+  if (!authorization?.startsWith('Bearer ')) return undefined;
+  return verifier.recall(authorization.slice('Bearer '.length));
+}
+
+function bearerToken(authorization: string | undefined): string {
   if (authorization === undefined || authorization.trim() === '') {
     throw new ApiError('unauthorized', { message: 'Send an access token: Authorization: Bearer <token>' });
   }
   const token = BEARER.exec(authorization)?.[1];
   if (!token)
     throw new ApiError('invalid_token', { message: 'The Authorization header is not a Bearer token' });
-  const claims = await verifier.verify(token);
-  const standing = await directory.standing(claims.clientId);
-  if (standing.status !== 'active') {
-    throw new ApiError('invalid_token', { message: 'The client of this token has been revoked' });
-  }
-  return { clientId: claims.clientId, scopes: claims.scopes, access: standing.access };
+  return token;
 }
 
 export function requireScope(caller: Caller, scope: Scope): void {
