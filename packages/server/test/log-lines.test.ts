@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BatchedLogLines } from '../src/log-lines.js';
+import { BatchedLogLines } from '../src/logging/log-lines.js';
 
 describe('BatchedLogLines: log lines gathered into chunks', () => {
   let dir: string;

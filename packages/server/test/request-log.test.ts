@@ -1,8 +1,13 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
+import { ACCESS_LINE_MESSAGE, type AccessLine } from '../src/logging/access-lines.js';
+import { createLogging } from '../src/logging/logger.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
@@ -23,7 +28,7 @@ describe('request logging', () => {
       },
     });
     const logger = pino({ level: 'info', base: { service: 'chekt-partner' } }, output);
-    app = await buildApp({ config: { tokenTtlSeconds: 3600 }, store, logger });
+    app = await buildApp({ config: { tokenTtlSeconds: 3600, issuerUrl: undefined }, store, logger });
     app.get('/test/logs-its-own-line', async (request) => {
       request.log.warn({ detail: 'something odd' }, 'a line of its own');
       return { level: request.log.level };
@@ -72,5 +77,74 @@ describe('request logging', () => {
       ['a line of its own', 40, 'something odd'],
       ['request completed', 30, undefined],
     ]);
+  });
+});
+
+describe('AccessLines: the access line without pino’s generic serializer', () => {
+  let dir: string;
+  let file: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chekt-access-lines-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function loggingToFile(level: string, name: string) {
+    file = join(dir, name);
+    return createLogging(level, pino.destination({ dest: file, sync: true, minLength: 0 }));
+  }
+
+  /** Written lines, each with its time replaced: the two writers may straddle a millisecond. */
+  function writtenLines(): string[] {
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.replace(/"time":"[^"]+"/, '"time":"T"'));
+  }
+
+  const cases: AccessLine[] = [
+    {
+      trace_id: '5c2d0f0e-3b1a-4c55-9d6e-0a1b2c3d4e5f',
+      method: 'PATCH',
+      path: '/partner/v1/dealers/12345/sites/1/arming-settings',
+      status: 200,
+      latency_ms: 1.25,
+      client_id: 'demo-client',
+      dealer_id: 12345,
+      site_id: 1,
+    },
+    // A 401: nothing is known of the caller, the dealer or the site.
+    { trace_id: 'caller-trace', method: 'GET', path: '/x', status: 401, latency_ms: 0 },
+    // What a path may hold once Node has decoded the request line as latin1, and beyond.
+    {
+      trace_id: 't"\\\u0001',
+      method: 'GET',
+      path: '/a"b\\c\u0001\u001f\u007f\u00e9\u2028\ud800/',
+      status: 404,
+      latency_ms: 123456.78,
+      client_id: '',
+    },
+  ];
+
+  it('writes, byte for byte, what pino writes for the same line', () => {
+    const { logger, accessLines } = loggingToFile('info', 'same.log');
+    for (const { trace_id, ...fields } of cases) {
+      logger.child({ trace_id }).info(fields, ACCESS_LINE_MESSAGE);
+      expect(accessLines.write({ trace_id, ...fields })).toBe(true);
+    }
+    logger.flush();
+    const lines = writtenLines();
+    expect(lines).toHaveLength(2 * cases.length);
+    for (let i = 0; i < cases.length; i += 1) {
+      expect(lines[2 * i + 1]).toBe(lines[2 * i]);
+      expect(JSON.parse(String(lines[2 * i + 1]))).toMatchObject({ level: 30, service: 'chekt-partner' });
+    }
+  });
+
+  it('writes nothing when the level hides info lines', () => {
+    const { logger, accessLines } = loggingToFile('warn', 'quiet.log');
+    expect(accessLines.write(cases[0] as AccessLine)).toBe(false);
+    logger.flush();
+    expect(writtenLines()).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { ACCESS_LINE_MESSAGE, type AccessLine, type AccessLines } from '../logging/access-lines.js';
 
 /**
  * One log line per request, after the answer: who (client), what (dealer, site, route), the
@@ -6,7 +7,7 @@ import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
  * query string and no header is logged, so no token or secret can reach the log.
  */
 export class RequestLog extends LogController {
-  constructor() {
+  constructor(private readonly accessLines?: AccessLines) {
     super({ requestIdLogLabel: 'trace_id' });
   }
 
@@ -20,7 +21,8 @@ export class RequestLog extends LogController {
     reply: FastifyReply,
   ): void {
     const queryAt = request.url.indexOf('?');
-    const line = {
+    const line: AccessLine = {
+      trace_id: request.id,
       method: request.method,
       path: queryAt < 0 ? request.url : request.url.slice(0, queryAt),
       status: reply.statusCode,
@@ -29,7 +31,15 @@ export class RequestLog extends LogController {
       dealer_id: request.dealerId ?? undefined,
       site_id: request.site?.id,
     };
-    if (error) reply.log.error({ ...line, err: error }, 'request errored');
-    else reply.log.info(line, 'request completed');
+    if (error) {
+      reply.server.log.error({ ...line, err: error }, 'request errored');
+      return;
+    }
+    if (this.accessLines) {
+      this.accessLines.write(line);
+      return;
+    }
+    // A logger made elsewhere (a test's, say): the same line through pino.
+    reply.server.log.info(line, ACCESS_LINE_MESSAGE);
   }
 }

@@ -25,9 +25,11 @@ export function registerServeCommand(program: Command): void {
     const config = serveConfig(options);
     const demo = options.demo ? await seedDemo(config.databaseUrl) : undefined;
     // The HTTP stack is loaded only by the command that serves, so provisioning commands start fast.
-    const { closeOnSignals, createLogger, startServer } = await import('../../server.js');
-    const logger = createLogger(config.logLevel);
-    const server = await startServer(config, logger);
+    const { createLogging } = await import('../../logging/logger.js');
+    const { closeOnSignals, startServer } = await import('../../server.js');
+    const logging = createLogging(config.logLevel);
+    const server = await startServer(config, logging);
+    const { logger } = logging;
     closeOnSignals(server, logger);
     if (demo) printDemo(server.url, demo, options.json);
     // Scripts wait for 'server listening' (and read the demo document, written before it, then):
