@@ -13,7 +13,10 @@ export interface StatementCache {
  * statements by their SQL text. Kysely prepares every query anew, and preparing (parsing and
  * planning the SQL) cost more than running the primary-key lookup behind each GET.
  */
-export function cachingStatements(connection: SqliteConnection): StatementCache {
+export function cachingStatements(
+  connection: SqliteConnection,
+  configure: (statement: Statement) => void = () => {},
+): StatementCache {
   const statements = new Map<string, Statement>();
   return {
     close: () => connection.close(),
@@ -22,6 +25,7 @@ export function cachingStatements(connection: SqliteConnection): StatementCache 
       // A statement still being iterated (a streamed query) cannot be run again: prepare another.
       if (cached && !cached.busy) return cached;
       const statement = connection.prepare(sql);
+      configure(statement);
       if (!cached) {
         if (statements.size >= MAX_STATEMENTS) statements.clear();
         statements.set(sql, statement);

@@ -4,6 +4,7 @@ import type { Database as SqliteConnection } from 'better-sqlite3';
 import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Pool as PgPool } from 'pg';
 import { migrateToLatest } from './migrations.js';
+import { type RowReader, rowReader } from './row-reader.js';
 import type { Database } from './schema.js';
 import { cachingStatements, type StatementCache } from './statement-cache.js';
 
@@ -93,7 +94,7 @@ async function openSqlite(path: string): Promise<SqliteStore> {
   connection.pragma('cache_size = -2000');
   const statements = cachingStatements(connection);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
-  const sync = sqliteSync(connection, statements);
+  const sync = sqliteSync(connection, statements, rowReader(connection));
   return {
     db,
     dialect: 'sqlite',
@@ -105,11 +106,10 @@ async function openSqlite(path: string): Promise<SqliteStore> {
   };
 }
 
-function sqliteSync(connection: SqliteConnection, statements: StatementCache): SqliteSync {
+function sqliteSync(connection: SqliteConnection, statements: StatementCache, rows: RowReader): SqliteSync {
   return {
-    first: <R>(query: CompiledQuery<R>) =>
-      statements.prepare(query.sql).get(query.parameters) as R | undefined,
-    all: <R>(query: CompiledQuery<R>) => statements.prepare(query.sql).all(query.parameters) as R[],
+    first: <R>(query: CompiledQuery<R>) => rows.first<R>(query.sql, query.parameters),
+    all: <R>(query: CompiledQuery<R>) => rows.all<R>(query.sql, query.parameters),
     run: (query) => {
       statements.prepare(query.sql).run(query.parameters);
     },
