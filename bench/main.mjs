@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readOptions } from './options.mjs';
 import { cpuSecondsOf, killAll, machineCpuTicks, pinning, rssOf, spawnPinned } from './processes.mjs';
-import { formatTable, summarize } from './report.mjs';
+import { formatTable, roundRatio, summarize } from './report.mjs';
 import { startApiServer, startBaseline } from './servers.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -113,8 +113,10 @@ async function benchOneDatabase(options, siteCount, { freshDatabase, seed }) {
         // RSS right after the load: the memory the process needed to serve it.
         if (scenario === 'baseline' || scenario === 'get') result.rssBytes = await rssOf(target.pid);
         samples[scenario].push(result);
+        const ratio = scenario === 'baseline' ? undefined : roundRatio(result, samples.baseline.at(-1));
         log(
-          `round ${round} ${scenario.padEnd(8)} ${Math.round(result.requestsPerSecond)} req/s, ` +
+          `round ${round} ${scenario.padEnd(8)} ${Math.round(result.requestsPerSecond)} req/s` +
+            `${ratio === undefined ? '' : ` (ratio ${ratio.toFixed(3)})`}, ` +
             `p99 ${result.p99Ms} ms, errors ${result.errors}, ` +
             `${result.cpuMicrosPerRequest?.toFixed(0)} CPU µs/req, load average ${result.loadAverage.toFixed(1)}, ` +
             `CPU steal ${result.stealPercent?.toFixed(0) ?? '?'}%`,
@@ -130,6 +132,7 @@ async function benchOneDatabase(options, siteCount, { freshDatabase, seed }) {
         '(other work on the machine lowers req/s; CPU µs/req is steadier)',
       `CPU stolen by the hypervisor during the runs: ${stealRange(samples)} of the machine's CPU time`,
       `median of ${options.repetitions} x ${options.durationS} s after ${options.warmupS} s warm-up; ` +
+        "ratios: the median of each round's ratio to that round's baseline run; " +
         `RSS after the GET (server) and baseline runs`,
     ];
     if (rows.get && rows.baseline) {

@@ -7,8 +7,14 @@ export function median(values) {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** One row per scenario: the median of each measure over the repetitions. */
+/**
+ * One row per scenario: the median of each measure over the repetitions. Ratios are per round,
+ * each run against the baseline run of its own round (minutes apart at most), and then the
+ * median of those: on a shared host the ceiling itself moves between rounds, and a ratio of
+ * medians would pair runs from different rounds.
+ */
 export function summarize(samples) {
+  const baselineRuns = samples.baseline ?? [];
   const rows = {};
   for (const [scenario, runs] of Object.entries(samples)) {
     rows[scenario] = {
@@ -19,17 +25,23 @@ export function summarize(samples) {
       rssBytes: median(runs.map((run) => run.rssBytes)),
       cpuMicrosPerRequest: median(runs.map((run) => run.cpuMicrosPerRequest)),
       repetitions: runs.length,
+      ratio: median(runs.map((run, round) => roundRatio(run, baselineRuns[round]))),
+      // The same ratio in CPU terms: baseline CPU per request over this scenario's.
+      cpuRatio: median(runs.map((run, round) => roundCpuRatio(run, baselineRuns[round]))),
     };
   }
-  const baseline = rows.baseline;
-  for (const row of Object.values(rows)) {
-    row.ratio = baseline?.requestsPerSecond ? row.requestsPerSecond / baseline.requestsPerSecond : undefined;
-    // The same ratio in CPU terms: baseline CPU per request over this scenario's.
-    row.cpuRatio = baseline?.cpuMicrosPerRequest
-      ? baseline.cpuMicrosPerRequest / row.cpuMicrosPerRequest
-      : undefined;
-  }
   return rows;
+}
+
+/** This run's req/s over its round's baseline req/s. */
+export function roundRatio(run, baseline) {
+  if (!baseline?.requestsPerSecond) return undefined;
+  return run.requestsPerSecond / baseline.requestsPerSecond;
+}
+
+function roundCpuRatio(run, baseline) {
+  if (!baseline?.cpuMicrosPerRequest || !run.cpuMicrosPerRequest) return undefined;
+  return baseline.cpuMicrosPerRequest / run.cpuMicrosPerRequest;
 }
 
 export function formatTable(title, rows, extra) {
