@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { API_PREFIX } from '@chekt-partner/contract';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { armingRoutes } from './arming/routes.js';
 import { ArmingService } from './arming/service.js';
 import { ClientDirectory } from './auth/client-directory.js';
@@ -11,7 +11,7 @@ import { registerHealth } from './http/health.js';
 import { registerRequestContext } from './http/request-context.js';
 import { RequestLog } from './http/request-log.js';
 import { registerTraceId, traceIdOf } from './http/trace-id.js';
-import type { AccessLines } from './logging/access-lines.js';
+import type { Logging } from './logging/logger.js';
 import { type AccessTokenSettings, AccessTokenVerifier } from './oauth/access-tokens.js';
 import { oauthRoutes } from './oauth/routes.js';
 import { loadSigningKeys } from './oauth/signing-keys.js';
@@ -20,9 +20,8 @@ import type { Store } from './store/store.js';
 export interface AppOptions {
   config: Pick<Config, 'tokenTtlSeconds' | 'issuerUrl'>;
   store: Store;
-  logger?: FastifyServerOptions['loggerInstance'];
-  /** The fast path for the logger's access lines, when it was made by createLogging. */
-  accessLines?: AccessLines;
+  /** The server's logging (createLogging); without it the app logs nothing. */
+  logging?: Logging;
 }
 
 /** Bodies here are one small JSON object; anything bigger is a mistake or an attack. */
@@ -32,11 +31,12 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
  * The whole API as one Fastify instance that knows no port: the launcher (server.ts) listens,
  * tests either listen on port 0 or inject.
  */
-export async function buildApp({ config, store, logger, accessLines }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, store, logging }: AppOptions): Promise<FastifyInstance> {
+  const logger: FastifyBaseLogger | undefined = logging?.logger;
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     genReqId: traceIdOf,
-    logController: new RequestLog(accessLines),
+    logController: new RequestLog(logging?.accessLines),
     bodyLimit: BODY_LIMIT_BYTES,
     // Never coerce "3" into 3 or drop unknown fields: a misspelt request must be a 400, not a silent 200.
     ajv: {

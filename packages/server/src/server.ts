@@ -16,13 +16,14 @@ export interface RunningServer {
  */
 export async function startServer(
   config: Config,
-  { logger, accessLines }: Logging = createLogging(config.logLevel),
+  logging: Logging = createLogging(config.logLevel),
 ): Promise<RunningServer> {
   const store = await openStore(config.databaseUrl, {
     pgPoolSize: config.pgPoolSize,
     pgStatementTimeoutMs: config.pgStatementTimeoutMs,
   });
-  const app = await buildApp({ config, store, logger, accessLines });
+  const app = await buildApp({ config, store, logging });
+  const { logger } = logging;
   app.addHook('onClose', async () => {
     await store.close();
     logger.info('database closed');

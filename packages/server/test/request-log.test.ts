@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,22 +12,22 @@ import { createTestDatabase, type TestDatabase } from './support/database.js';
 
 /** The request log as operators' log pipelines see it: its fields, their order, the trace id. */
 describe('request logging', () => {
-  const lines: Record<string, unknown>[] = [];
+  let dir: string;
   let database: TestDatabase;
   let store: Store;
   let app: FastifyInstance;
+  let flush: () => void;
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'chekt-request-log-'));
     database = await createTestDatabase();
     store = await openStore(database.url);
-    const output = new Writable({
-      write(chunk, _encoding, done) {
-        for (const text of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(text));
-        done();
-      },
-    });
-    const logger = pino({ level: 'info', base: { service: 'chekt-partner' } }, output);
-    app = await buildApp({ config: { tokenTtlSeconds: 3600, issuerUrl: undefined }, store, logger });
+    const logging = createLogging(
+      'info',
+      pino.destination({ dest: join(dir, 'server.log'), sync: true, minLength: 0 }),
+    );
+    flush = () => logging.logger.flush();
+    app = await buildApp({ config: { tokenTtlSeconds: 3600, issuerUrl: undefined }, store, logging });
     app.get('/test/logs-its-own-line', async (request) => {
       request.log.warn({ detail: 'something odd' }, 'a line of its own');
       return { level: request.log.level };
@@ -39,9 +38,17 @@ describe('request logging', () => {
     await app.close();
     await store.close();
     await database.drop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
-  const linesOf = (traceId: string) => lines.filter((line) => line.trace_id === traceId);
+  function linesOf(traceId: string): Record<string, unknown>[] {
+    flush();
+    return readFileSync(join(dir, 'server.log'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((text) => JSON.parse(text))
+      .filter((line) => line.trace_id === traceId);
+  }
 
   it("one access line per request, in the fields and order of a pino child bound to the request's trace id", async () => {
     const response = await app.inject({ url: '/partner/v1/dealers/1/sites/1/arming-settings?x=1' });

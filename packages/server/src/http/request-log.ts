@@ -1,5 +1,5 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import { ACCESS_LINE_MESSAGE, type AccessLine, type AccessLines } from '../logging/access-lines.js';
+import type { AccessLine, AccessLines } from '../logging/access-lines.js';
 
 /**
  * One log line per request, after the answer: who (client), what (dealer, site, route), the
@@ -7,6 +7,7 @@ import { ACCESS_LINE_MESSAGE, type AccessLine, type AccessLines } from '../loggi
  * query string and no header is logged, so no token or secret can reach the log.
  */
 export class RequestLog extends LogController {
+  /** `accessLines` is absent only in an app built without logging. */
   constructor(private readonly accessLines?: AccessLines) {
     super({ requestIdLogLabel: 'trace_id' });
   }
@@ -35,11 +36,6 @@ export class RequestLog extends LogController {
       reply.server.log.error({ ...line, err: error }, 'request errored');
       return;
     }
-    if (this.accessLines) {
-      this.accessLines.write(line);
-      return;
-    }
-    // A logger made elsewhere (a test's, say): the same line through pino.
-    reply.server.log.info(line, ACCESS_LINE_MESSAGE);
+    this.accessLines?.write(line);
   }
 }
