@@ -1,6 +1,7 @@
 // The load generator, a process of its own (pinned to the other CPU): one warm-up run whose
 // numbers are thrown away, then the measured run. Prints one JSON line with the result.
 import autocannon from 'autocannon';
+import { cpuSecondsOf } from './processes.mjs';
 import { dealerOf } from './workload.mjs';
 
 const job = JSON.parse(process.argv[2]);
@@ -61,7 +62,8 @@ function run(durationS) {
 }
 
 const warmup = job.warmupS > 0 ? await run(job.warmupS) : undefined;
-const result = await run(job.durationS);
+const busy = await busyDuring(() => run(job.durationS));
+const result = busy.result;
 const non2xx = result.non2xx ?? 0;
 process.stdout.write(
   `${JSON.stringify({
@@ -74,5 +76,37 @@ process.stdout.write(
     errors: result.errors + result.timeouts + non2xx,
     non2xx,
     statusCodes: result.statusCodeStats,
+    serverBusy: busy.server,
+    loadBusy: busy.load,
   })}\n`,
 );
+
+/**
+ * The share of one CPU the server and this process used while the load ran (from autocannon's
+ * start event, after the requests are built, to its result). A server well below 100% was not
+ * the limit: when the load generator nears 100%, it sets the pace instead.
+ */
+async function busyDuring(measure) {
+  const run = measure();
+  let before;
+  run.once('start', () => {
+    before = readCpu();
+  });
+  const result = await run;
+  const after = await readCpu();
+  const start = await before;
+  const wallSeconds = (after.at - start.at) / 1000;
+  const load = process.cpuUsage(start.load);
+  const serverKnown = start.server !== undefined && after.server !== undefined;
+  return {
+    result,
+    server: serverKnown ? (after.server - start.server) / wallSeconds : undefined,
+    load: (load.user + load.system) / 1e6 / wallSeconds,
+  };
+}
+
+async function readCpu() {
+  const at = performance.now();
+  const load = process.cpuUsage();
+  return { at, load, server: await cpuSecondsOf(job.serverPid) };
+}

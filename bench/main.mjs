@@ -79,6 +79,7 @@ async function benchOneDatabase(options, siteCount, { freshDatabase, seed }) {
     const jobFor = (scenario, target) => ({
       kind: scenario === 'baseline' ? 'get' : scenario,
       url: target.url,
+      serverPid: target.pid,
       siteCount,
       token: scenario === 'token' ? undefined : token,
       clientId: client.clientId,
@@ -118,7 +119,9 @@ async function benchOneDatabase(options, siteCount, { freshDatabase, seed }) {
           `round ${round} ${scenario.padEnd(8)} ${Math.round(result.requestsPerSecond)} req/s` +
             `${ratio === undefined ? '' : ` (ratio ${ratio.toFixed(3)})`}, ` +
             `p99 ${result.p99Ms} ms, errors ${result.errors}, ` +
-            `${result.cpuMicrosPerRequest?.toFixed(0)} CPU µs/req, load average ${result.loadAverage.toFixed(1)}, ` +
+            `${result.cpuMicrosPerRequest?.toFixed(0)} CPU µs/req, ` +
+            `busy: server ${percent(result.serverBusy)}, load generator ${percent(result.loadBusy)}, ` +
+            `load average ${result.loadAverage.toFixed(1)}, ` +
             `CPU steal ${result.stealPercent?.toFixed(0) ?? '?'}%`,
         );
         truncateSync(scenario === 'baseline' ? baselineLog : serverLog);
@@ -131,6 +134,8 @@ async function benchOneDatabase(options, siteCount, { freshDatabase, seed }) {
       `machine load average (1 min) during the runs: ${loadRange(samples)} on ${cpus().length} CPUs ` +
         '(other work on the machine lowers req/s; CPU µs/req is steadier)',
       `CPU stolen by the hypervisor during the runs: ${stealRange(samples)} of the machine's CPU time`,
+      `share of its CPU each process used during the measured runs: server ${busyRange(samples, 'serverBusy')}, ` +
+        `load generator ${busyRange(samples, 'loadBusy')} (a server well below 100% was not the limit)`,
       `median of ${options.repetitions} x ${options.durationS} s after ${options.warmupS} s warm-up; ` +
         "ratios: the median of each round's ratio to that round's baseline run; " +
         `RSS after the GET (server) and baseline runs`,
@@ -208,6 +213,18 @@ function stealRange(samples) {
     .filter((value) => value !== undefined);
   if (steals.length === 0) return 'unknown (no /proc/stat)';
   return `${Math.min(...steals).toFixed(0)}-${Math.max(...steals).toFixed(0)}%`;
+}
+
+function busyRange(samples, field) {
+  const shares = Object.values(samples)
+    .flatMap((runs) => runs.map((run) => run[field]))
+    .filter((value) => typeof value === 'number');
+  if (shares.length === 0) return 'unknown';
+  return `${percent(Math.min(...shares))}-${percent(Math.max(...shares))}`;
+}
+
+function percent(share) {
+  return typeof share === 'number' ? `${Math.round(share * 100)}%` : '?';
 }
 
 function loadRange(samples) {
