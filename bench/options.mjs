@@ -31,7 +31,7 @@ export function readOptions(argv) {
     ),
     durationS: integer('duration', values.duration ?? (smoke ? '2' : '10')),
     warmupS: integer('warmup', values.warmup ?? (smoke ? '1' : '3')),
-    repetitions: integer('repetitions', values.repetitions ?? (smoke ? '1' : '3')),
+    repetitions: integer('repetitions', values.repetitions ?? (smoke ? '1' : '5')),
     connections: integer('connections', values.connections),
     scenarios: list(values.scenarios ?? 'get,patch,token'),
     cpuProfDir: values['cpu-prof'],
@@ -51,7 +51,7 @@ const USAGE = `npm run bench -- [options]
   --sites 10000,1000000 site counts, one full run each
   --duration 10         measured seconds per scenario and repetition
   --warmup 3            unmeasured seconds before each measurement
-  --repetitions 3       rounds; each round interleaves the baseline and every scenario
+  --repetitions 5       rounds; each round interleaves the baseline and every scenario
   --connections 50      concurrent connections of the load generator
   --scenarios get,patch,token
   --cpu-prof DIR        run the server with node --cpu-prof, profiles written to DIR
