@@ -128,14 +128,19 @@ async function benchOneDatabase(options, siteCount, { freshDatabase, seed }) {
       }
     }
     const rows = summarize(samples);
+    const loads = rangeOf(samples, 'loadAverage', (load) => load.toFixed(1));
+    const steal = rangeOf(samples, 'stealPercent', (percentage) => percentage.toFixed(0));
+    const serverBusy = rangeOf(samples, 'serverBusy', percent);
+    const loadBusy = rangeOf(samples, 'loadBusy', percent);
     const notes = [
       `server start-up with ${siteCount.toLocaleString('en-US')} sites: ${Math.round(server.startupMs)} ms ` +
         `(spawn to "server listening"); seeding ${Math.round(client.seedMs)} ms`,
-      `machine load average (1 min) during the runs: ${loadRange(samples)} on ${cpus().length} CPUs ` +
+      `machine load average (1 min) during the runs: ${loads} on ${cpus().length} CPUs ` +
         '(other work on the machine lowers req/s; CPU µs/req is steadier)',
-      `CPU stolen by the hypervisor during the runs: ${stealRange(samples)} of the machine's CPU time`,
-      `share of its CPU each process used during the measured runs: server ${busyRange(samples, 'serverBusy')}, ` +
-        `load generator ${busyRange(samples, 'loadBusy')} (a server well below 100% was not the limit)`,
+      `CPU stolen by the hypervisor during the runs: ${steal ? `${steal}%` : 'unknown (no /proc/stat)'} ` +
+        "of the machine's CPU time",
+      `share of its CPU each process used during the measured runs: server ${serverBusy ?? 'unknown'}, ` +
+        `load generator ${loadBusy ?? 'unknown'} (a server well below 100% was not the limit)`,
       `median of ${options.repetitions} x ${options.durationS} s after ${options.warmupS} s warm-up; ` +
         "ratios: the median of each round's ratio to that round's baseline run; " +
         `RSS after the GET (server) and baseline runs`,
@@ -207,29 +212,17 @@ function stealPercent(before, after) {
   return (100 * (after.steal - before.steal)) / (after.total - before.total);
 }
 
-function stealRange(samples) {
-  const steals = Object.values(samples)
-    .flatMap((runs) => runs.map((run) => run.stealPercent))
-    .filter((value) => value !== undefined);
-  if (steals.length === 0) return 'unknown (no /proc/stat)';
-  return `${Math.min(...steals).toFixed(0)}-${Math.max(...steals).toFixed(0)}%`;
-}
-
-function busyRange(samples, field) {
-  const shares = Object.values(samples)
+/** One measure over every run: "min-max", each end formatted; undefined when no run has it. */
+function rangeOf(samples, field, format) {
+  const values = Object.values(samples)
     .flatMap((runs) => runs.map((run) => run[field]))
     .filter((value) => typeof value === 'number');
-  if (shares.length === 0) return 'unknown';
-  return `${percent(Math.min(...shares))}-${percent(Math.max(...shares))}`;
+  if (values.length === 0) return undefined;
+  return `${format(Math.min(...values))}-${format(Math.max(...values))}`;
 }
 
 function percent(share) {
   return typeof share === 'number' ? `${Math.round(share * 100)}%` : '?';
-}
-
-function loadRange(samples) {
-  const loads = Object.values(samples).flatMap((runs) => runs.map((run) => run.loadAverage));
-  return `${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`;
 }
 
 function describeMachine() {
