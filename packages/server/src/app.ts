@@ -12,6 +12,7 @@ import { registerRequestContext } from './http/request-context.js';
 import { RequestLog } from './http/request-log.js';
 import { registerTraceId, traceIdOf } from './http/trace-id.js';
 import type { Logging } from './logging/logger.js';
+import { lazyChildLoggers } from './logging/request-logger.js';
 import { type AccessTokenSettings, AccessTokenVerifier } from './oauth/access-tokens.js';
 import { oauthRoutes } from './oauth/routes.js';
 import { loadSigningKeys } from './oauth/signing-keys.js';
@@ -36,6 +37,7 @@ export async function buildApp({ config, store, logging }: AppOptions): Promise<
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     genReqId: traceIdOf,
+    childLoggerFactory: lazyChildLoggers,
     logController: new RequestLog(logging?.accessLines),
     bodyLimit: BODY_LIMIT_BYTES,
     // Never coerce "3" into 3 or drop unknown fields: a misspelt request must be a 400, not a silent 200.

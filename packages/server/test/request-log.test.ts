@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { ACCESS_LINE_MESSAGE, type AccessLine } from '../src/logging/access-lines.js';
 import { createLogging } from '../src/logging/logger.js';
+import { LazyChildLogger } from '../src/logging/request-logger.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
@@ -84,6 +85,36 @@ describe('request logging', () => {
       ['a line of its own', 40, 'something odd'],
       ['request completed', 30, undefined],
     ]);
+  });
+
+  it('a request that logs nothing of its own builds no child logger; one that does, builds one', async () => {
+    const child = vi.spyOn(app.log, 'child');
+    try {
+      const quiet = await app.inject({ url: '/partner/v1/dealers/1/sites/1/arming-settings' });
+      expect(quiet.statusCode).toBe(401);
+      expect(child).not.toHaveBeenCalled();
+      await app.inject({ url: '/test/logs-its-own-line' });
+      expect(child).toHaveBeenCalledTimes(1);
+      expect(child.mock.calls[0]?.[0]).toEqual({ trace_id: expect.any(String) });
+    } finally {
+      child.mockRestore();
+    }
+  });
+});
+
+describe('LazyChildLogger: a request logger built on first use', () => {
+  it("reads the parent's level until built, and a level set applies to the child alone", () => {
+    const parent = pino({ level: 'info' });
+    const lazy = new LazyChildLogger(parent, { trace_id: 't' }, {});
+    expect(lazy.level).toBe('info');
+    lazy.level = 'debug';
+    expect(lazy.level).toBe('debug');
+    expect(parent.level).toBe('info');
+  });
+
+  it("takes a level from the child's options", () => {
+    const lazy = new LazyChildLogger(pino({ level: 'info' }), { trace_id: 't' }, { level: 'warn' });
+    expect(lazy.level).toBe('warn');
   });
 });
 
