@@ -4,11 +4,14 @@ import type { DestinationStream } from 'pino';
 type SonicBoom = ReturnType<typeof pino.destination>;
 
 /**
- * pino's destination: gathers log lines into ~4 KiB chunks and hands each chunk to SonicBoom
+ * pino's destination: gathers log lines into ~16 KiB chunks and hands each chunk to SonicBoom
  * (synchronous, no buffering of its own), which writes it with its handling of partial writes and
  * EAGAIN. SonicBoom's own buffering appends each line to its pending chunk and measures that
  * chunk's byte length on every line, which flattened up to 4 KiB per log line (~1.5 µs of a GET).
  * A quiet server's lines still appear within `flushEveryMs`.
+ *
+ * Why 16 KiB: per access line, the write(2) to a file cost ~400 ns in 4 KiB chunks and ~230 ns in
+ * 16 KiB ones. 64 KiB chunks (~140 ns) would fill a pipe's whole default buffer in one write.
  */
 export class BatchedLogLines implements DestinationStream {
   private lines: string[] = [];
@@ -17,7 +20,7 @@ export class BatchedLogLines implements DestinationStream {
 
   constructor(
     private readonly out: SonicBoom,
-    private readonly chunkChars = 4096,
+    private readonly chunkChars = 16 * 1024,
     flushEveryMs = 50,
   ) {
     this.timer = setInterval(() => this.flush(), flushEveryMs);
