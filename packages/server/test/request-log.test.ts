@@ -112,6 +112,27 @@ describe('LazyChildLogger: a request logger built on first use', () => {
     expect(parent.level).toBe('info');
   });
 
+  it("writes exactly what pino's child writes, whatever the arguments", () => {
+    const lines: string[] = [];
+    const parent = pino({ base: null, timestamp: false }, { write: (line: string) => lines.push(line) });
+    const calls: [unknown, ...unknown[]][] = [
+      ['hello'],
+      [{ a: 1 }],
+      [{ a: 1 }, 'm'],
+      ['x %s %d', 'y', 3],
+      [{ a: 1 }, 'm %s', 'z'],
+      [new Error('boom')],
+      [undefined, 'u'],
+    ];
+    for (const [obj, ...rest] of calls) {
+      lines.length = 0;
+      (parent.child({ trace_id: 't' }).warn as (...args: unknown[]) => void)(obj, ...rest);
+      (new LazyChildLogger(parent, { trace_id: 't' }, {}).warn as (...args: unknown[]) => void)(obj, ...rest);
+      expect(lines).toHaveLength(2);
+      expect(lines[1]).toBe(lines[0]);
+    }
+  });
+
   it("takes a level from the child's options", () => {
     const lazy = new LazyChildLogger(pino({ level: 'info' }), { trace_id: 't' }, { level: 'warn' });
     expect(lazy.level).toBe('warn');
