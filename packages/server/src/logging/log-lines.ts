@@ -10,8 +10,9 @@ type SonicBoom = ReturnType<typeof pino.destination>;
  * chunk's byte length on every line, which flattened up to 4 KiB per log line (~1.5 µs of a GET).
  * A quiet server's lines still appear within `flushEveryMs`.
  *
- * Why 16 KiB: per access line, the write(2) to a file cost ~400 ns in 4 KiB chunks and ~230 ns in
- * 16 KiB ones. 64 KiB chunks (~140 ns) would fill a pipe's whole default buffer in one write.
+ * Why 16 KiB: per access line, the write(2) to a file cost ~400 ns in 4 KiB chunks and ~260 ns in
+ * 16 KiB ones (`npm run bench:micro`). 64 KiB chunks (~170 ns) would fill a pipe's whole default
+ * buffer in one write.
  */
 export class BatchedLogLines implements DestinationStream {
   private lines: string[] = [];

@@ -1,0 +1,147 @@
+// `npm run bench:micro`: single costs of a few hundred nanoseconds, measured in isolation. On a
+// shared host, whole-run A/Bs of the server cannot resolve them (two runs of one build differ by
+// more), so the README quotes these for the changes they justify. See bench/README.md.
+
+import { randomUUID } from 'node:crypto';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import pino from 'pino';
+import { openStore } from '../packages/server/dist/index.js';
+import { LazyChildLogger } from '../packages/server/dist/logging/request-logger.js';
+import { findSite } from '../packages/server/dist/store/repositories/sites.js';
+import { median } from './report.mjs';
+import { seed } from './seed.mjs';
+import { dealerOf } from './workload.mjs';
+
+const REPETITIONS = 5;
+/** Written by every measured call, so that no call can be optimized away. */
+let sink = 0;
+let lastLogger;
+
+/** Runs `once(i)` `count` times after a warm-up; the median over the repetitions, in ns per call. */
+function nanosPerCall(once, count) {
+  for (let i = 0; i < count / 10; i += 1) once(i);
+  const samples = [];
+  for (let repetition = 0; repetition < REPETITIONS; repetition += 1) {
+    const startedAt = process.hrtime.bigint();
+    for (let i = 0; i < count; i += 1) once(i);
+    samples.push(Number(process.hrtime.bigint() - startedAt) / count);
+  }
+  return median(samples);
+}
+
+/** Fastify's per-request logger: pino's child (its default) against LazyChildLogger. */
+function requestLogger() {
+  const logger = pino({ level: 'info' }, { write() {} });
+  const traceIds = Array.from({ length: 1024 }, () => randomUUID());
+  const pinoChild = nanosPerCall((i) => {
+    lastLogger = logger.child({ trace_id: traceIds[i & 1023] }, {});
+  }, 1_000_000);
+  const lazy = nanosPerCall((i) => {
+    lastLogger = new LazyChildLogger(logger, { trace_id: traceIds[i & 1023] }, {});
+  }, 1_000_000);
+  sink += lastLogger.level.length;
+  report('request logger: pino child per request', pinoChild, 'ns');
+  report('request logger: LazyChildLogger (child built on first use)', lazy, 'ns');
+}
+
+/** The write(2) of access lines to a file, per line, by the size of the chunks they go out in. */
+function logChunks() {
+  const line =
+    '{"level":30,"time":"2026-11-26T11:00:00.000Z","service":"chekt-partner",' +
+    '"trace_id":"5c2d0f0e-3b1a-4c55-9d6e-0a1b2c3d4e5f","method":"GET",' +
+    '"path":"/partner/v1/dealers/12/sites/1234/arming-settings","status":200,"latency_ms":1.23,' +
+    '"client_id":"bench-client-0001","dealer_id":12,"site_id":1234,"msg":"request completed"}\n';
+  const dir = mkdtempSync(join(tmpdir(), 'chekt-micro-'));
+  const fd = openSync(join(dir, 'access.log'), 'a');
+  try {
+    for (const kib of [4, 16, 64]) {
+      const linesPerChunk = Math.ceil((kib * 1024) / line.length);
+      const chunk = line.repeat(linesPerChunk);
+      const perChunk = nanosPerCall((i) => {
+        // Keep the file small, so the page cache never has to find room for it.
+        if (i % 1000 === 0) ftruncateSync(fd, 0);
+        sink += writeSync(fd, chunk);
+      }, 10_000);
+      report(`access lines written in ${kib} KiB chunks`, perChunk / linesPerChunk, 'ns per line');
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The server's site lookup (findSite: 20 concurrent lookups, one batched query) on 1,000,000
+ * sites, with databases created at each SQLite page size, the server's 2 MB page cache.
+ */
+async function lookupPageSize() {
+  const siteCount = 1_000_000;
+  const batch = 20;
+  for (const pageSize of [4096, 2048, 1024]) {
+    const dir = mkdtempSync(join(tmpdir(), 'chekt-micro-'));
+    const file = join(dir, 'sites.db');
+    try {
+      createWithPageSize(file, pageSize);
+      await seed(`sqlite:${file}`, siteCount);
+      const store = await openStore(`sqlite:${file}`);
+      try {
+        const lookups = async () => {
+          const ids = Array.from({ length: batch }, () => 1 + Math.floor(Math.random() * siteCount));
+          const sites = await Promise.all(ids.map((id) => findSite(store, dealerOf(id), id)));
+          if (sites.some((site) => !site)) throw new Error('a seeded site was not found');
+          sink += sites.length;
+        };
+        for (let i = 0; i < 2000; i += 1) await lookups();
+        const samples = [];
+        for (let repetition = 0; repetition < REPETITIONS; repetition += 1) {
+          const rounds = 10_000;
+          const startedAt = process.hrtime.bigint();
+          const cpuBefore = process.cpuUsage();
+          for (let i = 0; i < rounds; i += 1) await lookups();
+          const cpu = process.cpuUsage(cpuBefore);
+          const wallNs = Number(process.hrtime.bigint() - startedAt);
+          samples.push({ wall: wallNs / rounds / batch, system: (cpu.system * 1000) / rounds / batch });
+        }
+        const wall = median(samples.map((sample) => sample.wall));
+        const system = median(samples.map((sample) => sample.system));
+        report(
+          `1,000,000-site lookup, ${pageSize / 1024} KiB pages`,
+          wall,
+          `ns per site (system ${Math.round(system)})`,
+        );
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** A database file whose page size is fixed before the server's migrations create its tables. */
+function createWithPageSize(file, pageSize) {
+  const connection = new SqliteDatabase(file);
+  connection.pragma(`page_size = ${pageSize}`);
+  // Switching to WAL writes the file's header, and with it the page size.
+  connection.pragma('journal_mode = WAL');
+  connection.close();
+}
+
+function report(name, value, unit) {
+  process.stdout.write(`${name.padEnd(62)} ${Math.round(value).toString().padStart(6)} ${unit}\n`);
+}
+
+const benchmarks = {
+  'request-logger': requestLogger,
+  'log-chunks': logChunks,
+  'lookup-page-size': lookupPageSize,
+};
+const only = process.argv.slice(2);
+for (const [name, run] of Object.entries(benchmarks)) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  await run();
+}
+if (sink === 0) throw new Error('nothing was measured');
