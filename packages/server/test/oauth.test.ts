@@ -1,7 +1,7 @@
 import { armingSettingsPath } from '@chekt-partner/contract';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueAccessToken } from '../src/oauth/access-tokens.js';
+import { AccessTokenVerifier, issueAccessToken } from '../src/oauth/access-tokens.js';
 import { loadSigningKeys } from '../src/oauth/signing-keys.js';
 import { startExampleServer } from './support/example-server.js';
 import { call, errorCodeOf, msUntilStatus } from './support/http.js';
@@ -269,6 +269,21 @@ describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token',
     const claims = JSON.parse(Buffer.from(String(payload), 'base64url').toString());
     const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url');
     await expectInvalidToken(`${header}.${forged}.${signature}`);
+  });
+
+  it('the token cache recalls only the exact token it verified, never one that ends the same way', async () => {
+    const keys = await loadSigningKeys(server.store.db);
+    const verifier = new AccessTokenVerifier(keys, settings());
+    const token = issueAccessToken(keys, settings(), client.clientId, ['arming_settings:read']);
+    expect(verifier.recall(token)).toBeUndefined();
+    await verifier.verify(token);
+    expect(verifier.recall(token)?.clientId).toBe(client.clientId);
+    const lookalikes = [token.slice(-16), `x${token.slice(1)}`, `${token.slice(0, -17)}.${token.slice(-16)}`];
+    for (const lookalike of lookalikes) {
+      expect(verifier.recall(lookalike)).toBeUndefined();
+      await expect(verifier.verify(lookalike)).rejects.toMatchObject({ code: 'invalid_token' });
+    }
+    expect(verifier.recall(token)?.clientId).toBe(client.clientId);
   });
 
   it('alg: none', async () => {
