@@ -188,6 +188,10 @@ const benchmarks = {
   'lookup-page-size': lookupPageSize,
 };
 const only = process.argv.slice(2);
+const unknown = only.filter((name) => !(name in benchmarks));
+if (unknown.length > 0) {
+  throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${Object.keys(benchmarks).join(', ')}`);
+}
 for (const [name, run] of Object.entries(benchmarks)) {
   if (only.length > 0 && !only.includes(name)) continue;
   await run();
