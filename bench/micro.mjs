@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pino from 'pino';
 import { openStore } from '../packages/server/dist/index.js';
+import { ACCESS_LINE_MESSAGE } from '../packages/server/dist/logging/access-lines.js';
+import { createLogging } from '../packages/server/dist/logging/logger.js';
 import { LazyChildLogger } from '../packages/server/dist/logging/request-logger.js';
 import { AccessTokenVerifier, issueAccessToken } from '../packages/server/dist/oauth/access-tokens.js';
 import { loadSigningKeys } from '../packages/server/dist/oauth/signing-keys.js';
@@ -47,6 +49,40 @@ function requestLogger() {
   sink += lastLogger.level.length;
   report('request logger: pino child per request', pinoChild, 'ns');
   report('request logger: LazyChildLogger (child built on first use)', lazy, 'ns');
+}
+
+/**
+ * One access line as the server writes it (its logging, chunks of 16 KiB included, to an output
+ * that only counts them): through pino (a child with the trace id, then info) against
+ * AccessLines, which writes the same bytes.
+ */
+function accessLine() {
+  const out = {
+    write(chunk) {
+      sink += chunk.length;
+    },
+    flushSync() {},
+  };
+  const { logger, accessLines } = createLogging('info', out);
+  const lines = Array.from({ length: 1024 }, (_, i) => ({
+    trace_id: randomUUID(),
+    method: 'GET',
+    path: `/partner/v1/dealers/${1 + (i % 100)}/sites/${1 + i * 7}/arming-settings`,
+    status: 200,
+    latency_ms: (i & 255) / 100,
+    client_id: 'bench-client-0001',
+    dealer_id: 1 + (i % 100),
+    site_id: 1 + i * 7,
+  }));
+  const byPino = nanosPerCall((i) => {
+    const { trace_id, ...fields } = lines[i & 1023];
+    logger.child({ trace_id }).info(fields, ACCESS_LINE_MESSAGE);
+  }, 300_000);
+  const byAccessLines = nanosPerCall((i) => {
+    accessLines.write(lines[i & 1023]);
+  }, 300_000);
+  report('access line: pino child, then info', byPino, 'ns per line');
+  report('access line: AccessLines.write', byAccessLines, 'ns per line');
 }
 
 /**
@@ -182,6 +218,7 @@ function report(name, value, unit) {
 
 const benchmarks = {
   'request-logger': requestLogger,
+  'access-line': accessLine,
   'token-recall': tokenRecall,
   'log-chunks': logChunks,
   'site-lookup': siteLookup,

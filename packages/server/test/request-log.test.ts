@@ -183,6 +183,15 @@ describe('AccessLines: the access line without pino’s generic serializer', () 
       latency_ms: 123456.78,
       client_id: '',
     },
+    // Quotes, backslashes and characters past ASCII, but no control character.
+    {
+      trace_id: 'a\\b"c',
+      method: 'GET',
+      path: '/caf\u00e9/"q"/\u00ff\u2028',
+      status: 500,
+      latency_ms: 0.07,
+      dealer_id: 7,
+    },
   ];
 
   it('writes, byte for byte, what pino writes for the same line', () => {
