@@ -7,7 +7,7 @@ import {
   type Scope,
 } from '@chekt-partner/contract';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { authenticateBearer, type Caller, requireScope } from '../auth/bearer.js';
+import { authenticateBearer, type Caller, recallCaller, requireScope } from '../auth/bearer.js';
 import type { ClientDirectory } from '../auth/client-directory.js';
 import { authorizeDealer } from '../auth/dealer-scope.js';
 import { ApiError } from '../errors.js';
@@ -42,7 +42,10 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
 ) => {
   function locateSite(scope: Scope, locate: (dealerId: number, siteId: string) => Promise<SiteSummary>) {
     return async (request: FastifyRequest) => {
-      const caller = await authenticateBearer(request.headers.authorization, verifier, directory);
+      const { authorization } = request.headers;
+      const caller =
+        recallCaller(authorization, verifier, directory) ??
+        (await authenticateBearer(authorization, verifier, directory));
       request.caller = caller;
       const { dealerId, siteId } = request.params as { dealerId: string; siteId: string };
       request.dealerId = authorizeDealer(caller.access, dealerId);

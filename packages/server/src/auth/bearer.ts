@@ -29,6 +29,22 @@ export async function authenticateBearer(
 }
 
 /**
+ * The common case, without a promise: a token already verified, of a client whose standing is
+ * known and active. Undefined whenever authenticateBearer has more to find out or to refuse.
+ */
+export function recallCaller(
+  authorization: string | undefined,
+  verifier: AccessTokenVerifier,
+  directory: ClientDirectory,
+): Caller | undefined {
+  const claims = recallCanonical(authorization, verifier);
+  if (!claims) return undefined;
+  const standing = directory.known(claims.clientId);
+  if (standing?.status !== 'active') return undefined;
+  return { clientId: claims.clientId, scopes: claims.scopes, access: standing.access };
+}
+
+/**
  * The common case, without parsing: a client sending `Bearer <token>` again with a token already
  * verified. Whatever follows "Bearer " matches only a token that once passed bearerToken().
  */

@@ -23,7 +23,7 @@ export const CLIENT_STANDING_TTL_MS = 2000;
  * pay a database round trip for data that changes rarely. Concurrent misses share one lookup.
  */
 export class ClientDirectory {
-  private readonly entries = new Map<string, { standing: Promise<ClientStanding>; fetchedAt: number }>();
+  private readonly entries = new Map<string, DirectoryEntry>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -33,13 +33,28 @@ export class ClientDirectory {
 
   standing(clientId: string): Promise<ClientStanding> {
     const now = this.clock();
+    const cached = this.entries.get(clientId);
+    if (cached && now - cached.fetchedAt < this.ttlMs) return cached.standing;
+    const entry: DirectoryEntry = { standing: this.fetch(clientId), fetchedAt: now };
+    this.entries.set(clientId, entry);
+    entry.standing.then(
+      (standing) => {
+        entry.known = standing;
+      },
+      // A failed lookup (database down) must not be remembered.
+      () => this.entries.delete(clientId),
+    );
+    return entry.standing;
+  }
+
+  /**
+   * The standing, when it has been fetched and is still fresh; otherwise undefined (ask
+   * `standing`). Lets the common request skip a promise.
+   */
+  known(clientId: string): ClientStanding | undefined {
     const entry = this.entries.get(clientId);
-    if (entry && now - entry.fetchedAt < this.ttlMs) return entry.standing;
-    const standing = this.fetch(clientId);
-    this.entries.set(clientId, { standing, fetchedAt: now });
-    // A failed lookup (database down) must not be remembered.
-    standing.catch(() => this.entries.delete(clientId));
-    return standing;
+    if (!entry || this.clock() - entry.fetchedAt >= this.ttlMs) return undefined;
+    return entry.known;
   }
 
   private async fetch(clientId: string): Promise<ClientStanding> {
@@ -50,4 +65,11 @@ export class ClientDirectory {
     const dealerIds = new Set(await listGrantedDealerIds(this.db, clientId));
     return { status: 'active', access: { kind: 'granted', dealerIds } };
   }
+}
+
+interface DirectoryEntry {
+  readonly standing: Promise<ClientStanding>;
+  readonly fetchedAt: number;
+  /** The standing, once the lookup has settled. */
+  known?: ClientStanding;
 }
