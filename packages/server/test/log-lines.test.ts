@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BatchedLogLines } from '../src/logging/log-lines.js';
+import { BatchedLogLines, chunkCharsFor } from '../src/logging/log-lines.js';
 
 describe('BatchedLogLines: log lines gathered into chunks', () => {
   let dir: string;
@@ -53,5 +53,21 @@ describe('BatchedLogLines: log lines gathered into chunks', () => {
     lines.write('quiet\n');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(written()).toBe('quiet\n');
+  });
+
+  it('writes 64 KiB chunks to a file, 16 KiB ones to anything else', () => {
+    const lines = new BatchedLogLines(out, undefined, 60_000);
+    const line = `${'x'.repeat(1023)}\n`;
+    for (let i = 0; i < 63; i += 1) lines.write(line);
+    expect(written()).toBe('');
+    lines.write(line);
+    expect(written()).toHaveLength(64 * 1024);
+    expect(chunkCharsFor(out)).toBe(64 * 1024);
+    const device = pino.destination({ dest: '/dev/null', sync: true, minLength: 0 });
+    try {
+      expect(chunkCharsFor(device)).toBe(16 * 1024);
+    } finally {
+      device.destroy();
+    }
   });
 });

@@ -15,7 +15,7 @@ export function createLogging(
   level: string,
   out: ReturnType<typeof pino.destination> = pino.destination({ dest: 1, sync: true, minLength: 0 }),
 ): Logging {
-  // Batched writes: lines gather into ~16 KiB writes (a write(2) per line was ~5% of a GET's CPU),
+  // Batched writes: lines gather into 16-64 KiB writes (a write(2) per line was ~5% of a GET's CPU),
   // and a quiet server's lines still appear within 50 ms. The writes are synchronous:
   // asynchronous ones cost the same CPU but kept ~50 MB more memory under load (GET bench: 142 MB
   // RSS against 92 MB), and a synchronous write makes a slow log reader slow the server down
