@@ -192,6 +192,8 @@ describe('AccessLines: the access line without pino’s generic serializer', () 
       latency_ms: 0.07,
       dealer_id: 7,
     },
+    // Numbers that JSON cannot hold.
+    { trace_id: 'n', method: 'GET', path: '/n', status: 200, latency_ms: Number.NaN, site_id: Infinity },
   ];
 
   it('writes, byte for byte, what pino writes for the same line', () => {

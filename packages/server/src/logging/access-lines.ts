@@ -39,10 +39,11 @@ export class AccessLines {
     // Property order is output order: the same as pino's (trace_id right after the base fields).
     let text = `${this.head}${this.time()}${this.baseFields}`;
     text += `,"trace_id":${jsonString(line.trace_id)},"method":${jsonString(line.method)}`;
-    text += `,"path":${jsonString(line.path)},"status":${line.status},"latency_ms":${line.latency_ms}`;
+    text += `,"path":${jsonString(line.path)},"status":${jsonNumber(line.status)}`;
+    text += `,"latency_ms":${jsonNumber(line.latency_ms)}`;
     if (line.client_id !== undefined) text += `,"client_id":${jsonString(line.client_id)}`;
-    if (line.dealer_id !== undefined) text += `,"dealer_id":${line.dealer_id}`;
-    if (line.site_id !== undefined) text += `,"site_id":${line.site_id}`;
+    if (line.dealer_id !== undefined) text += `,"dealer_id":${jsonNumber(line.dealer_id)}`;
+    if (line.site_id !== undefined) text += `,"site_id":${jsonNumber(line.site_id)}`;
     this.destination.write(`${text},"msg":"${ACCESS_LINE_MESSAGE}"}\n`);
     return true;
   }
@@ -54,4 +55,9 @@ const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 function jsonString(value: string): string {
   return PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
+}
+
+// As JSON.stringify and pino write numbers: NaN and the infinities have no JSON form.
+function jsonNumber(value: number): string {
+  return Number.isFinite(value) ? `${value}` : 'null';
 }
