@@ -32,10 +32,9 @@ export class ClientDirectory {
   ) {}
 
   standing(clientId: string): Promise<ClientStanding> {
-    const now = this.clock();
-    const cached = this.entries.get(clientId);
-    if (cached && now - cached.fetchedAt < this.ttlMs) return cached.standing;
-    const entry: DirectoryEntry = { standing: this.fetch(clientId), fetchedAt: now };
+    const fresh = this.freshEntry(clientId);
+    if (fresh) return fresh.standing;
+    const entry: DirectoryEntry = { standing: this.fetch(clientId), fetchedAt: this.clock() };
     this.entries.set(clientId, entry);
     entry.standing.then(
       (standing) => {
@@ -52,9 +51,13 @@ export class ClientDirectory {
    * `standing`). Lets the common request skip a promise.
    */
   known(clientId: string): ClientStanding | undefined {
+    return this.freshEntry(clientId)?.known;
+  }
+
+  private freshEntry(clientId: string): DirectoryEntry | undefined {
     const entry = this.entries.get(clientId);
     if (!entry || this.clock() - entry.fetchedAt >= this.ttlMs) return undefined;
-    return entry.known;
+    return entry;
   }
 
   private async fetch(clientId: string): Promise<ClientStanding> {
