@@ -6,7 +6,7 @@ import {
   ErrorBodySchema,
   type Scope,
 } from '@chekt-partner/contract';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { authenticateBearer, type Caller, recallCaller, requireScope } from '../auth/bearer.js';
 import type { ClientDirectory } from '../auth/client-directory.js';
 import { authorizeDealer } from '../auth/dealer-scope.js';
@@ -40,17 +40,32 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
   app,
   { service, verifier, directory },
 ) => {
+  /**
+   * The onRequest hook that settles who may do what, then finds the site. Callback-style, with a
+   * `then` where it must wait: every GET comes through here, and an async hook costs two promises
+   * and two turns of the microtask queue more. What throws synchronously, Fastify hands to `done`.
+   */
   function locateSite(scope: Scope, locate: (dealerId: number, siteId: string) => Promise<SiteSummary>) {
-    return async (request: FastifyRequest) => {
-      const { authorization } = request.headers;
-      const caller =
-        recallCaller(authorization, verifier, directory) ??
-        (await authenticateBearer(authorization, verifier, directory));
+    const locateFor = (request: FastifyRequest, caller: Caller, done: HookHandlerDoneFunction) => {
       request.caller = caller;
       const { dealerId, siteId } = request.params as { dealerId: string; siteId: string };
       request.dealerId = authorizeDealer(caller.access, dealerId);
       requireScope(caller, scope);
-      request.site = await locate(request.dealerId, siteId);
+      locate(request.dealerId, siteId).then((site) => {
+        request.site = site;
+        done();
+      }, done);
+    };
+    return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      const { authorization } = request.headers;
+      const caller = recallCaller(authorization, verifier, directory);
+      if (caller) {
+        locateFor(request, caller, done);
+        return;
+      }
+      authenticateBearer(authorization, verifier, directory)
+        .then((authenticated) => locateFor(request, authenticated, done))
+        .catch(done);
     };
   }
 

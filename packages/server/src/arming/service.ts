@@ -26,12 +26,14 @@ export class ArmingService {
     this.changes = securityTypeChangesFor(store);
   }
 
-  /** The site under an (already authorized) dealer, or a 404 naming what is missing. */
-  async locate(dealerId: number, siteIdText: string): Promise<SiteSummary> {
+  /**
+   * The site under an (already authorized) dealer, or a 404 naming what is missing. A `then`
+   * rather than an async function, as in findSite: every GET comes through here.
+   */
+  locate(dealerId: number, siteIdText: string): Promise<SiteSummary> {
     const siteId = parseId(siteIdText);
-    const site = siteId === undefined ? undefined : await findSite(this.store, dealerId, siteId);
-    if (site) return site;
-    throw await this.notFound(dealerId);
+    if (siteId === undefined) return this.notFound(dealerId);
+    return findSite(this.store, dealerId, siteId).then((site) => site ?? this.notFound(dealerId));
   }
 
   /**
@@ -64,13 +66,14 @@ export class ArmingService {
       traceId: actor.traceId,
       changedAt: this.now().toISOString(),
     });
-    if (!site) throw await this.notFound(dealerId);
+    if (!site) return this.notFound(dealerId);
     return toArmingSettings(site);
   }
 
-  private async notFound(dealerId: number): Promise<ApiError> {
+  /** Rejects with the 404 that names what is missing: the dealer, or only the site. */
+  private async notFound(dealerId: number): Promise<never> {
     const dealer = await findDealer(this.store.db, dealerId);
-    return new ApiError(dealer ? 'site_not_found' : 'dealer_not_found');
+    throw new ApiError(dealer ? 'site_not_found' : 'dealer_not_found');
   }
 }
 
