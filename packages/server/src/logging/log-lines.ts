@@ -59,10 +59,13 @@ export class BatchedLogLines implements DestinationStream {
 export function chunkCharsFor(out: SonicBoom): number {
   // SonicBoom keeps its file descriptor as `fd`, which its types do not declare.
   const { fd } = out as unknown as { fd?: unknown };
-  if (typeof fd !== 'number') return 16 * 1024;
+  if (typeof fd !== 'number') return STREAM_CHUNK_CHARS;
   try {
-    return fstatSync(fd).isFile() ? 64 * 1024 : 16 * 1024;
+    return fstatSync(fd).isFile() ? FILE_CHUNK_CHARS : STREAM_CHUNK_CHARS;
   } catch {
-    return 16 * 1024;
+    return STREAM_CHUNK_CHARS;
   }
 }
+
+const FILE_CHUNK_CHARS = 64 * 1024;
+const STREAM_CHUNK_CHARS = 16 * 1024;
