@@ -196,9 +196,28 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
       }
     });
 
-    it('404 comes before 400: a bad body for a missing site is a 404', async () => {
-      const response = await patchJson(server.url, armingSettingsPath(12345, 2), token, { security_type: 9 });
-      expect(response.status).toBe(404);
+    it('404 comes before 400, 413 and 415: any body for a missing site is a 404, and changes nothing', async () => {
+      const historyBefore = await historyCount();
+      const bodies: Array<[string, string]> = [
+        ['application/json', '{"security_type":2}'],
+        ['application/json', '{"security_type":9}'],
+        ['application/json', '{"security_type":'],
+        ['application/json', JSON.stringify({ security_type: 3, padding: 'x'.repeat(64 * 1024) })],
+        ['text/plain', 'security_type=3'],
+      ];
+      for (const siteId of ['2', 'abc']) {
+        for (const [contentType, body] of bodies) {
+          const response = await call(server.url, armingSettingsPath(12345, siteId), {
+            method: 'PATCH',
+            token,
+            headers: { 'content-type': contentType },
+            body,
+          });
+          expect(response.status, `${siteId} ${contentType} ${body.slice(0, 30)}`).toBe(404);
+          expect(errorCodeOf(response)).toBe('site_not_found');
+        }
+      }
+      expect(await historyCount()).toBe(historyBefore);
     });
 
     it('401 comes before everything: a bad body without a token is a 401', async () => {

@@ -95,4 +95,22 @@ describe('dealer scope: default deny, checked once, before existence', () => {
     expect(wrongDealer.status).toBe(404);
     expect(errorCodeOf(wrongDealer)).toBe('site_not_found');
   });
+
+  it('a PATCH to a missing dealer, or to a site under another dealer, is the same 404 and changes nothing', async () => {
+    const before = await siteBState();
+    for (const body of [{ security_type: 3 }, { security_type: 9 }]) {
+      const noDealer = await patchJson(server.url, armingSettingsPath(999, siteB), platformToken, body);
+      expect(noDealer.status).toBe(404);
+      expect(errorCodeOf(noDealer)).toBe('dealer_not_found');
+      const wrongDealer = await patchJson(
+        server.url,
+        armingSettingsPath(DEALER_A, siteB),
+        platformToken,
+        body,
+      );
+      expect(wrongDealer.status).toBe(404);
+      expect(errorCodeOf(wrongDealer)).toBe('site_not_found');
+    }
+    expect(await siteBState()).toEqual(before);
+  });
 });

@@ -101,15 +101,29 @@ describe('the server process', () => {
     const traceId = 'log-check-0001';
     await call(server.url, EXAMPLE, { token, headers: { 'x-partner-trace-id': traceId } });
     await call(server.url, `${EXAMPLE}?access_token=${token}`, { token: `${token}x` });
+    await call(server.url, EXAMPLE, {
+      method: 'PATCH',
+      token,
+      headers: { 'content-type': 'application/json', 'x-partner-trace-id': `${traceId}-patch` },
+      body: '{"security_type":1}',
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const lines = server.stdout.map(parseJson).filter((line) => line !== undefined);
-    const line = lines.find((entry) => entry.trace_id === traceId && entry.msg === 'request completed');
+    const lineOf = (id: string) =>
+      lines.find((entry) => entry.trace_id === id && entry.msg === 'request completed');
+    const line = lineOf(traceId);
     expect(line).toMatchObject({
       client_id: client.clientId,
       dealer_id: 12345,
       site_id: 1,
       status: 200,
       method: 'GET',
+    });
+    expect(lineOf(`${traceId}-patch`)).toMatchObject({
+      dealer_id: 12345,
+      site_id: 1,
+      status: 200,
+      method: 'PATCH',
     });
     expect(line?.latency_ms).toEqual(expect.any(Number));
     const output = server.stdout.join('\n') + server.stderr.join('\n');

@@ -1,12 +1,20 @@
 import {
   ARMING_SETTINGS_ROUTE,
+  type ArmingSettingsPath,
   ArmingSettingsPathSchema,
   ArmingSettingsSchema,
+  type ArmingSettingsUpdate,
   ArmingSettingsUpdateSchema,
   ErrorBodySchema,
   type Scope,
 } from '@chekt-partner/contract';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type {
+  FastifyError,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+} from 'fastify';
 import { authenticateBearer, type Caller, recallCaller, requireScope } from '../auth/bearer.js';
 import type { ClientDirectory } from '../auth/client-directory.js';
 import { authorizeDealer } from '../auth/dealer-scope.js';
@@ -34,40 +42,59 @@ const errorResponses = {
 
 /**
  * GET and PATCH arming settings. Who may do what is settled in onRequest, before the body is even
- * read, so the status precedence holds: 401, then 403, then 404, and only then 413/415/400.
+ * read; a missing site is found there too (GET), or before a rejected body's error goes out
+ * (PATCH). So the status precedence holds: 401, then 403, then 404, and only then 413/415/400.
  */
 export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
   app,
   { service, verifier, directory },
 ) => {
   /**
-   * The onRequest hook that settles who may do what, then finds the site. Callback-style, with a
-   * `then` where it must wait: every GET comes through here, and an async hook costs two promises
-   * and two turns of the microtask queue more. What throws synchronously, Fastify hands to `done`.
+   * An onRequest hook that settles who may do what, then hands over to `next`. Callback-style,
+   * with a `then` where it must wait: every GET comes through here, and an async hook costs two
+   * promises and two turns of the microtask queue more. What throws synchronously, Fastify hands
+   * to `done`.
    */
-  function locateSite(scope: Scope, locate: (dealerId: number, siteId: string) => Promise<SiteSummary>) {
-    const locateFor = (request: FastifyRequest, caller: Caller, done: HookHandlerDoneFunction) => {
+  function authorize(scope: Scope, next: (request: FastifyRequest, done: HookHandlerDoneFunction) => void) {
+    const authorized = (request: FastifyRequest, caller: Caller, done: HookHandlerDoneFunction) => {
       request.caller = caller;
-      const { dealerId, siteId } = request.params as { dealerId: string; siteId: string };
+      const { dealerId } = request.params as ArmingSettingsPath;
       request.dealerId = authorizeDealer(caller.access, dealerId);
       requireScope(caller, scope);
-      locate(request.dealerId, siteId).then((site) => {
-        request.site = site;
-        done();
-      }, done);
+      next(request, done);
     };
     return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
       const { authorization } = request.headers;
       const caller = recallCaller(authorization, verifier, directory);
       if (caller) {
-        locateFor(request, caller, done);
+        authorized(request, caller, done);
         return;
       }
       authenticateBearer(authorization, verifier, directory)
-        .then((authenticated) => locateFor(request, authenticated, done))
+        .then((authenticated) => authorized(request, authenticated, done))
         .catch(done);
     };
   }
+
+  /** GET finds its site before its handler, so that a missing one is a 404. */
+  const locateSite = (request: FastifyRequest, done: HookHandlerDoneFunction) => {
+    service.locate(dealerOf(request), siteIdOf(request)).then((site) => {
+      request.site = site;
+      done();
+    }, done);
+  };
+
+  /**
+   * PATCH does not look its site up before the change: the change's own read finds it, or finds it
+   * missing (a 404), which saves a read per PATCH. Only a request whose body is then rejected
+   * (400, 413, 415) must look, since a missing site's 404 comes before those.
+   */
+  const missingSiteFirst = async (error: FastifyError, request: FastifyRequest) => {
+    if (request.dealerId !== null && isBodyError(error)) {
+      await service.locate(request.dealerId, siteIdOf(request));
+    }
+    throw error;
+  };
 
   app.get(ARMING_SETTINGS_ROUTE, {
     schema: {
@@ -75,7 +102,7 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
       params: ArmingSettingsPathSchema,
       response: { 200: ArmingSettingsSchema, ...errorResponses },
     },
-    onRequest: locateSite('arming_settings:read', (dealerId, siteId) => service.locate(dealerId, siteId)),
+    onRequest: authorize('arming_settings:read', locateSite),
     // Synchronous: everything asynchronous happened in onRequest, and an async handler would cost
     // the busiest route a promise per request.
     handler: (request, reply) => {
@@ -90,17 +117,17 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
       body: ArmingSettingsUpdateSchema,
       response: { 200: ArmingSettingsSchema, ...errorResponses },
     },
-    onRequest: locateSite('arming_settings:write', (dealerId, siteId) =>
-      service.locateForChange(dealerId, siteId),
-    ),
+    onRequest: authorize('arming_settings:write', (_request, done) => done()),
+    errorHandler: missingSiteFirst,
     handler: async (request) => {
-      const site = located(request);
-      const { security_type } = request.body as { security_type: 1 | 2 | 3 | 4 };
+      const { security_type } = request.body as ArmingSettingsUpdate;
       const caller = request.caller as Caller;
-      return service.update(request.dealerId as number, site.id, security_type, {
+      const site = await service.update(dealerOf(request), siteIdOf(request), security_type, {
         clientId: caller.clientId,
         traceId: request.id,
       });
+      request.site = site;
+      return toArmingSettings(site);
     },
   });
 
@@ -117,4 +144,20 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
 function located(request: FastifyRequest): SiteSummary {
   if (!request.site) throw new Error('arming route reached its handler without a located site');
   return request.site;
+}
+
+function dealerOf(request: FastifyRequest): number {
+  if (request.dealerId === null) throw new Error('arming route used a dealer before authorizing it');
+  return request.dealerId;
+}
+
+function siteIdOf(request: FastifyRequest): string {
+  return (request.params as ArmingSettingsPath).siteId;
+}
+
+/** A rejected body (Fastify's parsing and validation): anything of ours is an ApiError. */
+function isBodyError(error: FastifyError): boolean {
+  if (error instanceof ApiError) return false;
+  const status = error.statusCode ?? 500;
+  return status >= 400 && status < 500;
 }

@@ -37,27 +37,19 @@ export class ArmingService {
   }
 
   /**
-   * `locate`, for a request that will change the site: its change can then be committed in the
-   * same turn as the lookup (group commit on SQLite).
-   */
-  locateForChange(dealerId: number, siteIdText: string): Promise<SiteSummary> {
-    const located = this.locate(dealerId, siteIdText);
-    // After locate has queued its lookup, so that the commit is queued behind it.
-    this.changes.expectChange();
-    return located;
-  }
-
-  /**
    * Sets the security type and records the change in the same transaction, so the stored value
    * and its history never disagree. Every accepted request writes one history row, even when the
    * type is unchanged: the history is the audit trail of requests, not only of differences.
+   * The change's own read finds the site: a missing one is a 404, and nothing is written.
    */
   async update(
     dealerId: number,
-    siteId: number,
+    siteIdText: string,
     securityType: SecurityType,
     actor: Actor,
-  ): Promise<ArmingSettings> {
+  ): Promise<SiteSummary> {
+    const siteId = parseId(siteIdText);
+    if (siteId === undefined) return this.notFound(dealerId);
     const site = await this.changes.apply({
       dealerId,
       siteId,
@@ -66,8 +58,7 @@ export class ArmingService {
       traceId: actor.traceId,
       changedAt: this.now().toISOString(),
     });
-    if (!site) return this.notFound(dealerId);
-    return toArmingSettings(site);
+    return site ?? this.notFound(dealerId);
   }
 
   /** Rejects with the 404 that names what is missing: the dealer, or only the site. */

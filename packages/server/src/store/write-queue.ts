@@ -27,25 +27,8 @@ class WriteFailed extends Error {}
 export class GroupCommit {
   private pending: Job[] = [];
   private scheduled = false;
-  private expected = false;
 
   constructor(private readonly sqlite: SqliteSync) {}
-
-  /**
-   * Says that a write will follow once what is already queued for this turn's setImmediate phase
-   * has run (a request's site lookup, say): a commit is queued behind it, so that write joins the
-   * batch of this turn instead of waiting a whole turn for the next. Without it, each PATCH took
-   * one turn for its lookup and another for its commit, which halved the batches and doubled the
-   * fsyncs. A commit with nothing to do costs nothing.
-   */
-  expectWrite(): void {
-    if (this.expected) return;
-    this.expected = true;
-    setImmediate(() => {
-      this.expected = false;
-      this.flush();
-    });
-  }
 
   /**
    * Runs `work` in a transaction and resolves with its result once that transaction has committed.

@@ -28,11 +28,6 @@ export interface SecurityTypeChanges {
    * of the write, so each site's history is an unbroken chain even under concurrent writers.
    */
   apply(change: SecurityTypeChange): Promise<SiteSummary | undefined>;
-  /**
-   * Called when a change is on its way (its site lookup just queued): lets SQLite's group commit
-   * take it into this turn's batch. Changes are correct without it, only slower.
-   */
-  expectChange(): void;
 }
 
 /**
@@ -43,10 +38,7 @@ export interface SecurityTypeChanges {
 export function securityTypeChangesFor(store: Store): SecurityTypeChanges {
   if (store.dialect === 'postgres') return changesOnPostgres(store);
   const writes = new GroupCommit(store.sync);
-  return {
-    apply: (change) => writes.run(() => changeOnSqlite(store, change)),
-    expectChange: () => writes.expectWrite(),
-  };
+  return { apply: (change) => writes.run(() => changeOnSqlite(store, change)) };
 }
 
 // SQLite: a batch runs synchronously inside its transaction (group commit), so a plain read,
@@ -99,7 +91,7 @@ function changesOnPostgres(store: PostgresStore): SecurityTypeChanges {
     }
     return changes.map((change) => results.get(change));
   }, perTurnBatches());
-  return { apply: (change) => batches.load(change), expectChange: () => {} };
+  return { apply: (change) => batches.load(change) };
 }
 
 /** Splits changes, in arrival order, into rounds in which no site appears twice. */
