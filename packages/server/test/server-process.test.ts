@@ -107,6 +107,12 @@ describe('the server process', () => {
       headers: { 'content-type': 'application/json', 'x-partner-trace-id': `${traceId}-patch` },
       body: '{"security_type":1}',
     });
+    await call(server.url, EXAMPLE, {
+      method: 'PATCH',
+      token,
+      headers: { 'content-type': 'application/json', 'x-partner-trace-id': `${traceId}-rejected` },
+      body: '{"security_type":9}',
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const lines = server.stdout.map(parseJson).filter((line) => line !== undefined);
     const lineOf = (id: string) =>
@@ -119,6 +125,7 @@ describe('the server process', () => {
       status: 200,
       method: 'GET',
     });
+    expect(lineOf(`${traceId}-rejected`)).toMatchObject({ site_id: 1, status: 400, method: 'PATCH' });
     expect(lineOf(`${traceId}-patch`)).toMatchObject({
       dealer_id: 12345,
       site_id: 1,

@@ -91,7 +91,8 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
    */
   const missingSiteFirst = async (error: FastifyError, request: FastifyRequest) => {
     if (request.dealerId !== null && isBodyError(error)) {
-      await service.locate(request.dealerId, siteIdOf(request));
+      // Found, it names the site in the access line, as for any other request about it.
+      request.site = await service.locate(request.dealerId, siteIdOf(request));
     }
     throw error;
   };
