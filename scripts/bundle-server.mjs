@@ -6,20 +6,33 @@
 //
 // Native or file-reading packages stay outside the bundle and load from node_modules as usual:
 // better-sqlite3 (a .node addon), pg (optional pg-native), swagger-ui-dist (its files are served).
+//
+// The WAL checkpointer thread's file is a second output, beside the bundle: the bundled code starts
+// it from there (new URL('./wal-checkpointer.worker.mjs', import.meta.url)).
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['packages/server/dist/cli/main.js'],
-  outfile: 'packages/server/dist/chekt-partner.mjs',
+const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   external: ['better-sqlite3', 'pg', 'pg-native', 'swagger-ui-dist'],
+  sourcemap: 'linked',
+  logLevel: 'warning',
+};
+
+await build({
+  ...common,
+  entryPoints: ['packages/server/dist/store/wal-checkpointer.worker.mjs'],
+  outfile: 'packages/server/dist/wal-checkpointer.worker.mjs',
+});
+
+await build({
+  ...common,
+  entryPoints: ['packages/server/dist/cli/main.js'],
+  outfile: 'packages/server/dist/chekt-partner.mjs',
   // CommonJS dependencies inside an ES module bundle still call require() for Node's built-ins.
   banner: {
     js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);",
   },
-  sourcemap: 'linked',
-  logLevel: 'warning',
 });

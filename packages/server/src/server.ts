@@ -18,12 +18,18 @@ export async function startServer(
   config: Config,
   logging: Logging = createLogging(config.logLevel),
 ): Promise<RunningServer> {
+  const { logger } = logging;
   const store = await openStore(config.databaseUrl, {
     pgPoolSize: config.pgPoolSize,
     pgStatementTimeoutMs: config.pgStatementTimeoutMs,
+    backgroundCheckpoints: true,
+    checkpointerEvents: {
+      started: () => logger.info('WAL checkpoints run on a thread of their own'),
+      stopped: (error) =>
+        logger.error({ err: error }, 'WAL checkpoint thread stopped: commits checkpoint by themselves again'),
+    },
   });
   const app = await buildApp({ config, store, logging });
-  const { logger } = logging;
   app.addHook('onClose', async () => {
     await store.close();
     logger.info('database closed');

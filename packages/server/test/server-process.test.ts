@@ -2,9 +2,10 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { armingSettingsPath } from '@chekt-partner/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../src/store/store.js';
 import { runCli } from './support/cli.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { call, msUntilStatus, patchJson } from './support/http.js';
+import { createTestDatabase, type TestDatabase, testBackend } from './support/database.js';
+import { call, msUntilStatus, patchJson, traceIdOf } from './support/http.js';
 import { fetchToken, type TestClient } from './support/provision.js';
 import { parseJson, type ServerProcess, startServerProcess } from './support/server-process.js';
 
@@ -168,6 +169,66 @@ describe('the server process', () => {
     const log = server.stdout.join('\n');
     expect(log.indexOf('"status":200')).toBeGreaterThan(-1);
     expect(log.lastIndexOf('database closed')).toBeGreaterThan(log.lastIndexOf('request completed'));
+    server = await startServerProcess({ db: database.url });
+  });
+
+  it.skipIf(testBackend() !== 'sqlite')(
+    'checkpoints the WAL on a thread of its own from its first write',
+    async () => {
+      const token = await fetchToken(server.url, client);
+      const started = () =>
+        server.stdout.some((line) => parseJson(line)?.msg === 'WAL checkpoints run on a thread of their own');
+      expect((await patchJson(server.url, EXAMPLE, token, { security_type: 3 })).status).toBe(200);
+      // The bundle found the thread's file beside it and the thread opened the database.
+      await expect.poll(started, { timeout: 5000 }).toBe(true);
+      expect(server.stdout.join('\n')).not.toContain('WAL checkpoint thread stopped');
+    },
+  );
+
+  it('every write answered 200 survives the process being killed mid-load (SIGKILL)', async () => {
+    const token = await fetchToken(server.url, client);
+    // Trace id of each 200, and the type it set. Writers run past a WAL checkpoint cycle (1 s),
+    // and the kill lands while requests are in flight.
+    const acknowledged = new Map<string, number>();
+    let killed = false;
+    const writer = async (offset: number) => {
+      for (let i = 0; !killed; i += 1) {
+        const securityType = 1 + ((offset + i) % 4);
+        try {
+          const response = await patchJson(server.url, EXAMPLE, token, { security_type: securityType });
+          const traceId = traceIdOf(response);
+          if (response.status === 200 && traceId) acknowledged.set(traceId, securityType);
+        } catch {
+          return; // the connection died with the process: this write was never acknowledged
+        }
+      }
+    };
+    const writers = Array.from({ length: 8 }, (_, offset) => writer(offset));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    killed = true;
+    await server.stop('SIGKILL');
+    await Promise.all(writers);
+    expect(acknowledged.size).toBeGreaterThan(50);
+
+    const store = await openStore(database.url);
+    try {
+      const history = await store.db
+        .selectFrom('arming_history')
+        .select(['id', 'trace_id', 'to_type'])
+        .where('site_id', '=', 1)
+        .orderBy('id')
+        .execute();
+      const recorded = new Map(history.map((row) => [row.trace_id, Number(row.to_type)]));
+      for (const [traceId, securityType] of acknowledged) expect(recorded.get(traceId)).toBe(securityType);
+      const site = await store.db
+        .selectFrom('sites')
+        .select('security_type')
+        .where('id', '=', 1)
+        .executeTakeFirst();
+      expect(Number(site?.security_type)).toBe(Number(history.at(-1)?.to_type));
+    } finally {
+      await store.close();
+    }
     server = await startServerProcess({ db: database.url });
   });
 });

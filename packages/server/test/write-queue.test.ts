@@ -132,4 +132,25 @@ describe.skipIf(testBackend() !== 'sqlite')('write queue (group commit on SQLite
     expect(transactions).toBe(2);
     expect(await dealerIds()).toEqual([1, 2, 3, 4]);
   });
+
+  it('waits while the WAL checkpointer holds writes back, then commits everything queued', async () => {
+    let writable = false;
+    const waiting: Array<() => void> = [];
+    const queue = new GroupCommit({
+      ...store.sync,
+      writable: () => writable,
+      whenWritable: (callback) => {
+        waiting.push(callback);
+      },
+    });
+    const queued = [1, 2].map((id) => queue.run(() => insertDealer(id)()));
+    // A few turns of the event loop: the batch must not have begun.
+    for (let turn = 0; turn < 3; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(await dealerIds()).toEqual([]);
+    expect(waiting).toHaveLength(1);
+    writable = true;
+    for (const callback of waiting.splice(0)) callback();
+    await Promise.all(queued);
+    expect(await dealerIds()).toEqual([1, 2]);
+  });
 });

@@ -7,6 +7,7 @@ import { migrateToLatest } from './migrations.js';
 import { type RowReader, rowReader } from './row-reader.js';
 import type { Database } from './schema.js';
 import { cachingStatements, type StatementCache } from './statement-cache.js';
+import { type CheckpointerEvents, WalCheckpointer } from './wal-checkpointer.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -38,6 +39,8 @@ export interface SqliteStore extends StoreBase {
   readonly dialect: 'sqlite';
   /** The connection's synchronous side, for writes that must not interleave with anything. */
   readonly sync: SqliteSync;
+  /** The checkpointing thread, when the store was opened with `backgroundCheckpoints`. */
+  readonly checkpointer: WalCheckpointer | undefined;
 }
 
 /**
@@ -52,17 +55,33 @@ export interface SqliteSync {
   transaction<T>(work: () => T): T;
   /** Whether a transaction is open on the connection (one begun through Kysely, say). */
   inTransaction(): boolean;
+  /**
+   * False for the few milliseconds the WAL checkpointer holds writes back to finish a checkpoint
+   * (see WalCheckpointer); a batch of writes should then wait for `whenWritable`.
+   */
+  writable(): boolean;
+  /** Calls `callback` once writes may go on: at once if they may now. */
+  whenWritable(callback: () => void): void;
 }
 
 export interface StoreOptions {
   pgPoolSize?: number;
   pgStatementTimeoutMs?: number;
+  /**
+   * SQLite: checkpoint the WAL on a thread of its own instead of inside commits (the server does;
+   * a CLI call, short-lived, need not start a thread).
+   */
+  backgroundCheckpoints?: boolean;
+  /** How often those checkpoints run (WalCheckpointer's CYCLE_INTERVAL_MS unless set; tests shorten it). */
+  checkpointIntervalMs?: number;
+  /** Told when the checkpointing thread starts, and if it stops unasked. */
+  checkpointerEvents?: CheckpointerEvents;
 }
 
 /** Opens (creating if needed) and migrates the database named by the URL. */
 export async function openStore(url: string, options: StoreOptions = {}): Promise<Store> {
   const store = url.startsWith('sqlite:')
-    ? await openSqlite(url.slice('sqlite:'.length))
+    ? await openSqlite(url.slice('sqlite:'.length), options)
     : await openPostgres(url, options);
   try {
     await migrateToLatest(store.db as Kysely<unknown>, store.dialect);
@@ -73,40 +92,66 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
   return store;
 }
 
+/**
+ * Every SQLite connection of the server, the event loop's and the checkpointer's alike.
+ * WAL lets the CLI and readers work beside the server; FULL makes a committed write survive power
+ * loss; the busy timeout turns a brief lock held by another process into a short wait.
+ * synchronous must be set explicitly: better-sqlite3 is built with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1,
+ * which otherwise leaves a WAL connection at NORMAL (a commit may be lost on power loss).
+ * The page cache is SQLite's own default (2 MB) instead of better-sqlite3's 16 MB: lookups are by
+ * primary key, the B-tree's inner pages fit either way, and with 1,000,000 sites the random leaf
+ * reads missed the larger cache nearly as often while it held 14 MB more (measured: same CPU
+ * per lookup).
+ */
+const SQLITE_PRAGMAS = [
+  'journal_mode = WAL',
+  'synchronous = FULL',
+  'foreign_keys = ON',
+  'busy_timeout = 5000',
+  'cache_size = -2000',
+];
+
 // Each driver is loaded only when its backend is used: a CLI call on SQLite never loads pg.
-async function openSqlite(path: string): Promise<SqliteStore> {
+async function openSqlite(path: string, options: StoreOptions): Promise<SqliteStore> {
   const { default: SqliteDatabase } = await import('better-sqlite3');
   const file = path.replace(/^\/\/(?=\/)/, '');
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const connection = new SqliteDatabase(file);
-  // WAL lets the CLI and readers work beside the server; FULL makes a committed write survive
-  // power loss; the busy timeout turns a brief lock held by another process into a short wait.
-  // synchronous must be set explicitly: better-sqlite3 is built with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1,
-  // which otherwise leaves a WAL connection at NORMAL (a commit may be lost on power loss).
-  connection.pragma('journal_mode = WAL');
-  connection.pragma('synchronous = FULL');
-  connection.pragma('foreign_keys = ON');
-  connection.pragma('busy_timeout = 5000');
-  // SQLite's own default page cache (2 MB) instead of better-sqlite3's 16 MB: lookups are by
-  // primary key, the B-tree's inner pages fit either way, and with 1,000,000 sites the random leaf
-  // reads missed the larger cache nearly as often while it held 14 MB more (measured: same CPU
-  // per lookup).
-  connection.pragma('cache_size = -2000');
+  for (const pragma of SQLITE_PRAGMAS) connection.pragma(pragma);
+  const checkpointer =
+    options.backgroundCheckpoints && file !== ':memory:'
+      ? new WalCheckpointer(
+          connection,
+          file,
+          SQLITE_PRAGMAS,
+          options.checkpointIntervalMs,
+          options.checkpointerEvents,
+        )
+      : undefined;
   const statements = cachingStatements(connection);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
-  const sync = sqliteSync(connection, statements, rowReader(connection));
+  const sync = sqliteSync(connection, statements, rowReader(connection), checkpointer);
   return {
     db,
     dialect: 'sqlite',
     sync,
+    checkpointer,
     queryFirst: (query) => queryFirstOnSqlite(db, sync, query),
     queryAll: (query) => queryAllOnSqlite(db, sync, query),
     isReachable: () => probe(db),
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer?.close();
+      await db.destroy();
+    },
   };
 }
 
-function sqliteSync(connection: SqliteConnection, statements: StatementCache, rows: RowReader): SqliteSync {
+function sqliteSync(
+  connection: SqliteConnection,
+  statements: StatementCache,
+  rows: RowReader,
+  checkpointer: WalCheckpointer | undefined,
+): SqliteSync {
   return {
     first: <R>(query: CompiledQuery<R>) => rows.first<R>(query.sql, query.parameters),
     all: <R>(query: CompiledQuery<R>) => rows.all<R>(query.sql, query.parameters),
@@ -115,8 +160,17 @@ function sqliteSync(connection: SqliteConnection, statements: StatementCache, ro
     },
     // IMMEDIATE: take the write lock at BEGIN (waiting up to busy_timeout for a CLI write), so a
     // read inside the transaction can never find its snapshot outdated when it comes to write.
-    transaction: (work) => connection.transaction(work).immediate(),
+    transaction: (work) => {
+      // The checkpointing thread starts with the first write: a server that only reads needs none.
+      checkpointer?.noteWrite();
+      return connection.transaction(work).immediate();
+    },
     inTransaction: () => connection.inTransaction,
+    writable: () => checkpointer?.writable() ?? true,
+    whenWritable: (callback) => {
+      if (checkpointer) checkpointer.whenWritable(callback);
+      else callback();
+    },
   };
 }
 

@@ -58,6 +58,15 @@ export class GroupCommit {
       this.schedule();
       return;
     }
+    // The WAL checkpointer is finishing a checkpoint: this batch commits right after it.
+    if (!this.sqlite.writable()) {
+      this.scheduled = true;
+      this.sqlite.whenWritable(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+      return;
+    }
     const batch = this.pending.splice(0, MAX_BATCH);
     if (batch.length === 0) return;
     try {

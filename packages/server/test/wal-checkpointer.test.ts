@@ -1,0 +1,128 @@
+import { statSync } from 'node:fs';
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, type SqliteStore } from '../src/store/store.js';
+import type { CheckpointResult, WalCheckpointer } from '../src/store/wal-checkpointer.js';
+import { GroupCommit } from '../src/store/write-queue.js';
+import { createTestDatabase, type TestDatabase, testBackend } from './support/database.js';
+
+/** Short cycles, so a test sees several in well under a second. */
+const INTERVAL_MS = 40;
+
+// Checkpoints are SQLite's: PostgreSQL runs its own.
+describe.skipIf(testBackend() !== 'sqlite')('WAL checkpoints on a thread of their own (SQLite)', () => {
+  let database: TestDatabase;
+  let store: SqliteStore;
+  let checkpointer: WalCheckpointer;
+  let writes: GroupCommit;
+  let nextId = 1;
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+    const opened = await openStore(database.url, {
+      backgroundCheckpoints: true,
+      checkpointIntervalMs: INTERVAL_MS,
+    });
+    if (opened.dialect !== 'sqlite' || !opened.checkpointer) {
+      throw new Error('expected a checkpointing SQLite store');
+    }
+    store = opened;
+    checkpointer = opened.checkpointer;
+    writes = new GroupCommit(store.sync);
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  const autocheckpoint = async () => (await sql.raw('pragma wal_autocheckpoint').execute(store.db)).rows[0];
+  const dealerCount = async () =>
+    Number((await sql<{ n: number }>`select count(*) as n from dealers`.execute(store.db)).rows[0]?.n);
+
+  /** One write through the group commit: a dealer with a name of ~1 page, so each is a WAL frame. */
+  const writeDealer = () => {
+    const id = nextId++;
+    return writes.run(() =>
+      store.sync.run(
+        store.db
+          .insertInto('dealers')
+          .values({ id, name: 'x'.repeat(3000), created_at: '2026-01-01T00:00:00Z' })
+          .compile(),
+      ),
+    );
+  };
+
+  /** Writers that keep the group commit busy, batch after batch, for `ms`. */
+  const writeSteadily = async (ms: number, writers = 4) => {
+    const until = Date.now() + ms;
+    let written = 0;
+    const writer = async () => {
+      while (Date.now() < until) {
+        await Promise.all(Array.from({ length: 10 }, writeDealer));
+        written += 10;
+      }
+    };
+    await Promise.all(Array.from({ length: writers }, writer));
+    return written;
+  };
+
+  const passesDuring = async (work: () => Promise<unknown>) => {
+    const passes: Array<CheckpointResult & { writesHeld: boolean }> = [];
+    const stop = checkpointer.onPass((result) =>
+      passes.push({ ...result, writesHeld: !store.sync.writable() }),
+    );
+    try {
+      await work();
+    } finally {
+      stop();
+    }
+    return passes;
+  };
+
+  it('starts no thread until the first write: until then SQLite checkpoints as usual', async () => {
+    expect(await autocheckpoint()).toEqual({ wal_autocheckpoint: 1000 });
+    await writeDealer();
+    expect(await autocheckpoint()).toEqual({ wal_autocheckpoint: 0 });
+  });
+
+  it('copies every committed page back into the database file, with writes held only at the end', async () => {
+    const passes = await passesDuring(async () => {
+      await writeSteadily(400);
+      // A cycle after the writes have stopped covers all of them.
+      await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS * 4));
+    });
+    expect(passes.length).toBeGreaterThan(2);
+    const last = passes.at(-1);
+    expect(last?.checkpointed).toBe(last?.log);
+    // Some passes ran beside the writes, and the last of each cycle held them.
+    expect(passes.some((pass) => !pass.writesHeld)).toBe(true);
+    expect(passes.some((pass) => pass.writesHeld)).toBe(true);
+    expect(store.sync.writable()).toBe(true);
+  });
+
+  it('keeps the WAL bounded under a steady stream of writes: each cycle lets it start over', async () => {
+    let written = 0;
+    const passes = await passesDuring(async () => {
+      written = await writeSteadily(1200);
+    });
+    // The WAL started over: a later pass found fewer frames in it than an earlier one had.
+    const restarted = passes.some((pass, i) => i > 0 && pass.log < (passes[i - 1]?.log ?? 0));
+    expect(restarted).toBe(true);
+    // Every write was one frame of 4 KiB or more; the WAL file holds far fewer than all of them.
+    const walBytes = statSync(`${database.url.slice('sqlite:'.length)}-wal`).size;
+    expect(walBytes).toBeLessThan((written * 4096) / 2);
+    // And no write was lost to the holds.
+    expect(await dealerCount()).toBe(written);
+  });
+
+  it('hands checkpoints back to the connection if the thread stops', async () => {
+    await writeDealer();
+    // biome-ignore lint/complexity/useLiteralKeys: private on purpose; the test stops the thread
+    await checkpointer['worker']?.terminate();
+    await expect.poll(autocheckpoint).toEqual({ wal_autocheckpoint: 1000 });
+    expect(store.sync.writable()).toBe(true);
+    await writeDealer();
+    expect(await dealerCount()).toBe(2);
+  });
+});
