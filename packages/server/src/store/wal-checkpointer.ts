@@ -157,7 +157,8 @@ export class WalCheckpointer {
       await this.pass();
       this.writesCheckpointed = writesBefore;
     } catch {
-      // The thread stopped: takeBack has handed checkpoints back to the connection.
+      // A pass failed (another process was checkpointing, say): the next cycle tries again. Or the
+      // thread stopped, and takeBack has handed checkpoints back to the connection.
     } finally {
       this.releaseWrites();
       this.cycling = false;
