@@ -22,11 +22,15 @@ export async function startServer(
   const store = await openStore(config.databaseUrl, {
     pgPoolSize: config.pgPoolSize,
     pgStatementTimeoutMs: config.pgStatementTimeoutMs,
-    backgroundCheckpoints: true,
-    checkpointerEvents: {
-      started: () => logger.info('WAL checkpoints run on a thread of their own'),
-      stopped: (error) =>
-        logger.error({ err: error }, 'WAL checkpoint thread stopped: commits checkpoint by themselves again'),
+    backgroundCheckpoints: {
+      events: {
+        started: () => logger.info('WAL checkpoints run on a thread of their own'),
+        stopped: (error) =>
+          logger.error(
+            { err: error },
+            'WAL checkpoint thread stopped: commits checkpoint by themselves again',
+          ),
+      },
     },
   });
   const app = await buildApp({ config, store, logging });

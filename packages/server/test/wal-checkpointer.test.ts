@@ -20,8 +20,7 @@ describe.skipIf(testBackend() !== 'sqlite')('WAL checkpoints on a thread of thei
   beforeEach(async () => {
     database = await createTestDatabase();
     const opened = await openStore(database.url, {
-      backgroundCheckpoints: true,
-      checkpointIntervalMs: INTERVAL_MS,
+      backgroundCheckpoints: { intervalMs: INTERVAL_MS },
     });
     if (opened.dialect !== 'sqlite' || !opened.checkpointer) {
       throw new Error('expected a checkpointing SQLite store');
@@ -125,4 +124,58 @@ describe.skipIf(testBackend() !== 'sqlite')('WAL checkpoints on a thread of thei
     await writeDealer();
     expect(await dealerCount()).toBe(2);
   });
+});
+
+describe.skipIf(testBackend() !== 'sqlite')('a checkpointing thread that cannot run (SQLite)', () => {
+  let database: TestDatabase;
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+  });
+
+  afterEach(async () => {
+    await database.drop();
+  });
+
+  // Node refuses a thread whose file is not a file: URL at once (new Worker throws); a missing
+  // file fails once the thread has started (an 'error' event). Either way writes must go on.
+  const unstartable = [
+    ['refused by Node', new URL('https://example.invalid/wal-checkpointer.worker.mjs')],
+    ['whose file is missing', new URL('./no-such-wal-checkpointer.worker.mjs', import.meta.url)],
+  ] as const;
+
+  it.each(unstartable)(
+    'a thread %s fails no write, and SQLite checkpoints as before',
+    async (_, workerFile) => {
+      const stops: Array<Error | undefined> = [];
+      const opened = await openStore(database.url, {
+        backgroundCheckpoints: {
+          workerFile,
+          events: { started: () => {}, stopped: (error) => stops.push(error) },
+        },
+      });
+      if (opened.dialect !== 'sqlite') throw new Error('expected a SQLite store');
+      try {
+        const writes = new GroupCommit(opened.sync);
+        const insert = (id: number) =>
+          writes.run(() =>
+            opened.sync.run(
+              opened.db
+                .insertInto('dealers')
+                .values({ id, name: `Dealer ${id}`, created_at: 'x' })
+                .compile(),
+            ),
+          );
+        await insert(1);
+        await expect.poll(() => stops.length).toBe(1);
+        expect(stops[0]).toBeInstanceOf(Error);
+        await insert(2);
+        const autocheckpoint = (await sql.raw('pragma wal_autocheckpoint').execute(opened.db)).rows[0];
+        expect(autocheckpoint).toEqual({ wal_autocheckpoint: 1000 });
+        expect(stops).toHaveLength(1);
+      } finally {
+        await opened.close();
+      }
+    },
+  );
 });

@@ -7,7 +7,7 @@ import { migrateToLatest } from './migrations.js';
 import { type RowReader, rowReader } from './row-reader.js';
 import type { Database } from './schema.js';
 import { cachingStatements, type StatementCache } from './statement-cache.js';
-import { type CheckpointerEvents, WalCheckpointer } from './wal-checkpointer.js';
+import { type CheckpointerOptions, WalCheckpointer } from './wal-checkpointer.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -69,13 +69,9 @@ export interface StoreOptions {
   pgStatementTimeoutMs?: number;
   /**
    * SQLite: checkpoint the WAL on a thread of its own instead of inside commits (the server does;
-   * a CLI call, short-lived, need not start a thread).
+   * a CLI call, short-lived, need not start a thread). `true`, or how to run it.
    */
-  backgroundCheckpoints?: boolean;
-  /** How often those checkpoints run (WalCheckpointer's CYCLE_INTERVAL_MS unless set; tests shorten it). */
-  checkpointIntervalMs?: number;
-  /** Told when the checkpointing thread starts, and if it stops unasked. */
-  checkpointerEvents?: CheckpointerEvents;
+  backgroundCheckpoints?: boolean | CheckpointerOptions;
 }
 
 /** Opens (creating if needed) and migrates the database named by the URL. */
@@ -118,15 +114,10 @@ async function openSqlite(path: string, options: StoreOptions): Promise<SqliteSt
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const connection = new SqliteDatabase(file);
   for (const pragma of SQLITE_PRAGMAS) connection.pragma(pragma);
+  const checkpoints = options.backgroundCheckpoints;
   const checkpointer =
-    options.backgroundCheckpoints && file !== ':memory:'
-      ? new WalCheckpointer(
-          connection,
-          file,
-          SQLITE_PRAGMAS,
-          options.checkpointIntervalMs,
-          options.checkpointerEvents,
-        )
+    checkpoints && file !== ':memory:'
+      ? new WalCheckpointer(connection, file, SQLITE_PRAGMAS, checkpoints === true ? {} : checkpoints)
       : undefined;
   const statements = cachingStatements(connection);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });

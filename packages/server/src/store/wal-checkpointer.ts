@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Database as SqliteConnection } from 'better-sqlite3';
 
@@ -35,6 +34,15 @@ export interface CheckpointerEvents {
   stopped(error: Error | undefined): void;
 }
 
+/** How a store runs its checkpointer: the server passes its events; tests shorten the interval. */
+export interface CheckpointerOptions {
+  /** CYCLE_INTERVAL_MS unless set. */
+  intervalMs?: number;
+  events?: CheckpointerEvents;
+  /** The thread's file: WORKER_FILE unless set (tests name one that cannot start). */
+  workerFile?: URL;
+}
+
 const SILENT: CheckpointerEvents = { started: () => {}, stopped: () => {} };
 
 // Beside this module in the sources and tsc's output; beside the bundle in the production build.
@@ -68,22 +76,41 @@ export class WalCheckpointer {
   private writesCheckpointed = 0;
   private lastCheckpointed = 0;
   private closed = false;
+  private unstartable = false;
   private pendingPass: { resolve(result: CheckpointResult): void; reject(error: Error): void } | undefined;
   private readonly writableAgain: Array<() => void> = [];
   private readonly listeners = new Set<(result: CheckpointResult) => void>();
+
+  private readonly intervalMs: number;
+  private readonly events: CheckpointerEvents;
+  private readonly workerFile: URL;
 
   constructor(
     private readonly connection: SqliteConnection,
     private readonly file: string,
     private readonly pragmas: readonly string[],
-    private readonly intervalMs = CYCLE_INTERVAL_MS,
-    private readonly events: CheckpointerEvents = SILENT,
-  ) {}
+    options: CheckpointerOptions = {},
+  ) {
+    this.intervalMs = options.intervalMs ?? CYCLE_INTERVAL_MS;
+    this.events = options.events ?? SILENT;
+    this.workerFile = options.workerFile ?? WORKER_FILE;
+  }
 
-  /** Starts the thread, unless it runs already (or has been closed). */
+  /**
+   * Starts the thread, unless it runs already, has stopped, or has been closed. A thread that
+   * cannot start (Node refusing the options, say) must not fail the write that asked for it:
+   * SQLite's own checkpoints simply stay on.
+   */
   private start(): void {
-    if (this.worker || this.closed) return;
-    const worker = new Worker(WORKER_FILE, { workerData: { file: this.file, pragmas: this.pragmas } });
+    if (this.worker || this.closed || this.unstartable) return;
+    let worker: Worker;
+    try {
+      worker = new Worker(this.workerFile, { workerData: { file: this.file, pragmas: this.pragmas } });
+    } catch (error) {
+      this.unstartable = true;
+      this.events.stopped(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
     // The thread never keeps the process alive; closing the store ends it.
     worker.unref();
     worker.on('message', (message: WorkerMessage) => {
@@ -96,7 +123,8 @@ export class WalCheckpointer {
       failure = error;
     });
     worker.once('exit', () => this.takeBack(failure));
-    this.exited = once(worker, 'exit');
+    // Not events.once: that rejects on an 'error' event, and nothing would catch it.
+    this.exited = new Promise((resolve) => worker.once('exit', resolve));
     this.worker = worker;
     this.connection.pragma('wal_autocheckpoint = 0');
     this.timer = setInterval(() => this.cycle(), this.intervalMs);
