@@ -9,7 +9,7 @@ import type { Database as SqliteConnection } from 'better-sqlite3';
  */
 export const CYCLE_INTERVAL_MS = 1000;
 
-/** Passes that run beside the writes before the last one, which holds them back, must. */
+/** At most this many passes run beside the writes; the one after them holds the writes back. */
 const PASSES_BESIDE_WRITES = 3;
 
 /** Frames still to copy that are few enough for the last pass to copy with writes held back. */
@@ -56,10 +56,10 @@ const WORKER_FILE = new URL('./wal-checkpointer.worker.mjs', import.meta.url);
  * Here the event loop's connection never checkpoints (wal_autocheckpoint=0). Every
  * CYCLE_INTERVAL_MS, if anything was written, the thread runs passes (PASSIVE checkpoints: they
  * block no writer and no reader) while writes go on, each copying what was committed during the
- * one before, until few frames are left. The last pass runs with the group commit's writes held back, so it copies
- * everything: SQLite starts a WAL over only once all of it is in the database file (and fsynced),
- * and passes beside a steady writer never catch up with it (the WAL would grow without bound).
- * Reads go on meanwhile. A held write waits for one pass over a few hundred frames: mostly the
+ * one before, until few frames are left. The last pass runs with the group commit's writes held
+ * back, so it copies everything: SQLite starts a WAL over only once all of it is in the database
+ * file (and fsynced), and passes beside a steady writer never catch up with it (the WAL would
+ * grow without bound). Reads go on meanwhile. A held write waits for one pass over a few hundred frames: mostly the
  * fsync, whose wait hardly depends on how much was copied, so fewer, larger cycles stall less.
  *
  * The thread starts on the first write, so a server that only reads never starts it. If it stops
@@ -117,14 +117,18 @@ export class WalCheckpointer {
       if ('ready' in message) this.events.started();
       else this.settlePass(message);
     });
-    // An error is followed by 'exit'; either way the connection takes checkpoints back.
+    // An error is followed by 'exit'; either way the connection takes checkpoints back. (Not
+    // events.once for the exit: that rejects on an 'error' event, and nothing would catch it.)
     let failure: Error | undefined;
     worker.on('error', (error) => {
       failure = error;
     });
-    worker.once('exit', () => this.takeBack(failure));
-    // Not events.once: that rejects on an 'error' event, and nothing would catch it.
-    this.exited = new Promise((resolve) => worker.once('exit', resolve));
+    this.exited = new Promise((resolve) =>
+      worker.once('exit', () => {
+        this.takeBack(failure);
+        resolve(undefined);
+      }),
+    );
     this.worker = worker;
     this.connection.pragma('wal_autocheckpoint = 0');
     this.timer = setInterval(() => this.cycle(), this.intervalMs);
