@@ -1,8 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isValidTraceId, TRACE_ID_HEADER } from '@chekt-partner/contract';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.js';
+import { FlatUuids } from './flat-uuids.js';
+
+const freshIds = new FlatUuids();
 
 /**
  * The request id *is* the trace id: the caller's x-partner-trace-id when it is sane, otherwise a
@@ -10,7 +12,7 @@ import { ApiError } from '../errors.js';
  */
 export function traceIdOf(request: IncomingMessage): string {
   const sent = request.headers[TRACE_ID_HEADER];
-  return typeof sent === 'string' && isValidTraceId(sent) ? sent : randomUUID();
+  return typeof sent === 'string' && isValidTraceId(sent) ? sent : freshIds.take();
 }
 
 /**
