@@ -125,3 +125,12 @@ async function seedVersion1History(db: Kysely<Database>): Promise<void> {
 function nullableNumber(value: unknown): number | null {
   return value === null ? null : Number(value);
 }
+
+describe('migrations: a database that cannot be reached', () => {
+  it('fails with the cause, naming no migration when none ran', async () => {
+    // Port 1 on the loopback: nothing listens, so the connection is refused at once.
+    await expect(openStore('postgres://nobody@127.0.0.1:1/none')).rejects.toThrow(
+      /^database migration failed: connect ECONNREFUSED 127\.0\.0\.1:1$/,
+    );
+  });
+});

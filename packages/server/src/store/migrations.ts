@@ -121,6 +121,8 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Pr
   const failed = results?.find((result) => result.status === 'Error');
   if (error || failed) {
     const cause = error instanceof Error ? error : new Error(String(error));
-    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${cause.message}`, { cause });
+    // No migration named when none ran: the database could not even be reached, or locked.
+    const which = failed ? `database migration ${failed.migrationName}` : 'database migration';
+    throw new Error(`${which} failed: ${cause.message}`, { cause });
   }
 }
