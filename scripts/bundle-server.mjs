@@ -7,6 +7,12 @@
 // Native or file-reading packages stay outside the bundle and load from node_modules as usual:
 // better-sqlite3 (a .node addon), pg (optional pg-native), swagger-ui-dist (its files are served).
 //
+// Whitespace and syntax are minified, names are not: V8 keeps a script's whole source in memory
+// (the 3.1 MB bundle was 2.9 MB of the heap's 17.5 MB live, its line table 0.6 MB more), and the
+// minified one left the server ~2 MB smaller in RSS. Stack traces keep every function's name; for
+// their positions in the TypeScript sources, run node with --enable-source-maps (the map is
+// beside the bundle).
+//
 // The WAL checkpointer thread's file is a second output, beside the bundle: the bundled code starts
 // it from there (new URL('./wal-checkpointer.worker.mjs', import.meta.url)).
 import { build } from 'esbuild';
@@ -18,6 +24,8 @@ const common = {
   target: 'node20',
   external: ['better-sqlite3', 'pg', 'pg-native', 'swagger-ui-dist'],
   sourcemap: 'linked',
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 };
 
