@@ -59,8 +59,9 @@ const WORKER_FILE = new URL('./wal-checkpointer.worker.mjs', import.meta.url);
  * one before, until few frames are left. The last pass runs with the group commit's writes held
  * back, so it copies everything: SQLite starts a WAL over only once all of it is in the database
  * file (and fsynced), and passes beside a steady writer never catch up with it (the WAL would
- * grow without bound). Reads go on meanwhile. A held write waits for one pass over a few hundred frames: mostly the
- * fsync, whose wait hardly depends on how much was copied, so fewer, larger cycles stall less.
+ * grow without bound). Reads go on meanwhile. A held write waits for one pass over a few hundred
+ * frames: mostly the fsync, whose wait hardly depends on how much was copied, so fewer, larger
+ * cycles stall less.
  *
  * The thread starts on the first write, so a server that only reads never starts it. If it stops
  * (it should not), the connection goes back to checkpointing by itself.
