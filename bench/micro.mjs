@@ -63,6 +63,7 @@ function accessLine() {
       sink += chunk.length;
     },
     flushSync() {},
+    destroy() {},
   };
   const { logger, accessLines } = createLogging('info', out);
   const lines = Array.from({ length: 1024 }, (_, i) => ({

@@ -3,17 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BatchedLogLines, chunkCharsFor } from '../src/logging/log-lines.js';
+import { BatchedLogLines, chunkBytesFor, type LogOutput, logOutput } from '../src/logging/log-lines.js';
 
 describe('BatchedLogLines: log lines gathered into chunks', () => {
   let dir: string;
   let file: string;
-  let out: ReturnType<typeof pino.destination>;
+  let out: LogOutput;
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'chekt-log-lines-'));
     file = join(dir, 'out.log');
-    out = pino.destination({ dest: file, sync: true, minLength: 0, mkdir: true });
+    out = logOutput(file);
   });
 
   afterEach(() => {
@@ -30,6 +30,27 @@ describe('BatchedLogLines: log lines gathered into chunks', () => {
     expect(written()).toBe('');
     lines.write(`${'c'.repeat(40)}\n`);
     expect(written()).toBe(`${'a'.repeat(40)}\n${'b'.repeat(40)}\n${'c'.repeat(40)}\n`);
+  });
+
+  it('keeps a line longer than a whole chunk whole, and characters past ASCII as UTF-8', () => {
+    const lines = new BatchedLogLines(out, 100, 60_000);
+    const long = `${'é'.repeat(40_000)}\n`;
+    lines.write('first\n');
+    lines.write(long);
+    lines.write('last \u2028\n');
+    lines.flush();
+    expect(written()).toBe(`first\n${long}last \u2028\n`);
+  });
+
+  it('takes lines written straight into its chunk (room, bytes, endLine) between the others', () => {
+    const lines = new BatchedLogLines(out, 4096, 60_000);
+    lines.write('from pino\n');
+    const at = lines.room(64);
+    const end = at + lines.bytes.write('written in place\n', at, 'latin1');
+    lines.endLine(end);
+    lines.write('from pino again\n');
+    lines.flush();
+    expect(written()).toBe('from pino\nwritten in place\nfrom pino again\n');
   });
 
   it('writes what it holds on flush (pino logger.flush) and on flushSync (process exit)', () => {
@@ -62,10 +83,10 @@ describe('BatchedLogLines: log lines gathered into chunks', () => {
     expect(written()).toBe('');
     lines.write(line);
     expect(written()).toHaveLength(64 * 1024);
-    expect(chunkCharsFor(out)).toBe(64 * 1024);
-    const device = pino.destination({ dest: '/dev/null', sync: true, minLength: 0 });
+    expect(chunkBytesFor(out)).toBe(64 * 1024);
+    const device = logOutput('/dev/null');
     try {
-      expect(chunkCharsFor(device)).toBe(16 * 1024);
+      expect(chunkBytesFor(device)).toBe(16 * 1024);
     } finally {
       device.destroy();
     }

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { ACCESS_LINE_MESSAGE, type AccessLine } from '../src/logging/access-lines.js';
+import { logOutput } from '../src/logging/log-lines.js';
 import { createLogging } from '../src/logging/logger.js';
 import { LazyChildLogger } from '../src/logging/request-logger.js';
 import { openStore, type Store } from '../src/store/store.js';
@@ -23,10 +24,7 @@ describe('request logging', () => {
     dir = mkdtempSync(join(tmpdir(), 'chekt-request-log-'));
     database = await createTestDatabase();
     store = await openStore(database.url);
-    const logging = createLogging(
-      'info',
-      pino.destination({ dest: join(dir, 'server.log'), sync: true, minLength: 0 }),
-    );
+    const logging = createLogging('info', logOutput(join(dir, 'server.log')));
     flush = () => logging.logger.flush();
     app = await buildApp({ config: { tokenTtlSeconds: 3600, issuerUrl: undefined }, store, logging });
     app.get('/test/logs-its-own-line', async (request) => {
@@ -150,7 +148,7 @@ describe('AccessLines: the access line without pino’s generic serializer', () 
 
   function loggingToFile(level: string, name: string) {
     file = join(dir, name);
-    return createLogging(level, pino.destination({ dest: file, sync: true, minLength: 0 }));
+    return createLogging(level, logOutput(file));
   }
 
   /** Written lines, each with its time replaced: the two writers may straddle a millisecond. */

@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { AccessLines } from './access-lines.js';
-import { BatchedLogLines } from './log-lines.js';
+import { BatchedLogLines, type LogOutput, logOutput } from './log-lines.js';
 
 /** The server's logger, and the fast path for its per-request access lines. */
 export interface Logging {
@@ -11,10 +11,7 @@ export interface Logging {
 const BASE = { service: 'chekt-partner' };
 
 /** pino JSON lines on stdout (or `out`), at `level`. */
-export function createLogging(
-  level: string,
-  out: ReturnType<typeof pino.destination> = pino.destination({ dest: 1, sync: true, minLength: 0 }),
-): Logging {
+export function createLogging(level: string, out: LogOutput = logOutput(1)): Logging {
   // Batched writes: lines gather into 16-64 KiB writes (a write(2) per line was ~5% of a GET's CPU),
   // and a quiet server's lines still appear within 50 ms. The writes are synchronous:
   // asynchronous ones cost the same CPU but kept ~50 MB more memory under load (GET bench: 142 MB
