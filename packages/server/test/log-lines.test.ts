@@ -53,6 +53,30 @@ describe('BatchedLogLines: log lines gathered into chunks', () => {
     expect(written()).toBe('from pino\nwritten in place\nfrom pino again\n');
   });
 
+  it('writes chunk after chunk intact, and never reuses a chunk whose write failed', () => {
+    let failed: Buffer | undefined;
+    const written: string[] = [];
+    const failingOnce: LogOutput = {
+      write(chunk: Buffer) {
+        if (failed === undefined) {
+          // As SonicBoom does when a write fails: it keeps the chunk to try it again.
+          failed = chunk;
+          throw new Error('disk full');
+        }
+        written.push(chunk.toString());
+      },
+      flushSync() {},
+      destroy() {},
+    };
+    const lines = new BatchedLogLines(failingOnce, 100, 60_000);
+    const line = (n: number) => `${String(n).padStart(3, '0')}${'x'.repeat(46)}\n`;
+    lines.write(line(0));
+    expect(() => lines.write(line(1))).toThrow('disk full');
+    for (let n = 2; n < 12; n += 1) lines.write(line(n));
+    expect(failed?.toString()).toBe(line(0) + line(1));
+    expect(written).toEqual([2, 4, 6, 8, 10].map((n) => line(n) + line(n + 1)));
+  });
+
   it('writes what it holds on flush (pino logger.flush) and on flushSync (process exit)', () => {
     const lines = new BatchedLogLines(out, 4096, 60_000);
     const logger = pino({ base: null, timestamp: false }, lines);

@@ -31,6 +31,8 @@ export function logOutput(dest: number | string): LogOutput {
 export class BatchedLogLines implements DestinationStream {
   private chunk: Buffer;
   private used = 0;
+  /** The chunk written last, which takes the lines after the next write. */
+  private spare: Buffer | undefined;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -74,11 +76,16 @@ export class BatchedLogLines implements DestinationStream {
   /** Writes what is gathered now (pino's logger.flush calls this). */
   flush(done?: (error?: Error) => void): void {
     if (this.used > 0) {
-      const full = this.chunk.subarray(0, this.used);
-      // A new chunk each time: SonicBoom keeps one it could not write, to try it again.
-      this.chunk = this.freshChunk();
+      const written = this.chunk;
+      const full = written.subarray(0, this.used);
+      this.chunk = this.spare ?? this.freshChunk();
+      this.spare = undefined;
       this.used = 0;
       this.out.write(full);
+      // Written before write returned (SonicBoom is synchronous here), so it can take new lines.
+      // Had the write failed, it would have thrown, and SonicBoom would keep the chunk to retry.
+      // Two chunks in turn, rather than a new 80 KiB one for each write.
+      if (written.length === this.chunkBytes + LINE_ROOM) this.spare = written;
     }
     done?.();
   }
