@@ -84,7 +84,8 @@ export class BatchedLogLines implements DestinationStream {
       this.out.write(full);
       // Written before write returned (SonicBoom is synchronous here), so it can take new lines.
       // Had the write failed, it would have thrown, and SonicBoom would keep the chunk to retry.
-      // Two chunks in turn, rather than a new 80 KiB one for each write.
+      // Two chunks in turn, rather than a new 80 KiB one for each write; a chunk made for one
+      // overlong line (room) is not kept.
       if (written.length === this.chunkBytes + LINE_ROOM) this.spare = written;
     }
     done?.();
