@@ -29,7 +29,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'sqlite',
-          include: ['packages/*/test/**/*.test.ts'],
+          include: ['packages/*/test/**/*.test.ts', 'bench/**/*.test.mjs'],
           exclude: [postgresOnly, '**/node_modules/**'],
           env: { TEST_BACKEND: 'sqlite' },
         },

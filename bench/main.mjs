@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readOptions } from './options.mjs';
 import { cpuSecondsOf, killAll, machineCpuTicks, pinning, rssOf, spawnPinned } from './processes.mjs';
-import { formatTable, roundRatio, summarize } from './report.mjs';
+import { baselineAt, formatTable, runRatio, summarize } from './report.mjs';
 import { startApiServer, startBaseline } from './servers.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -96,37 +96,24 @@ async function benchOneDatabase(options, siteCount, { freshDatabase, seed }) {
 
     const samples = { baseline: [] };
     for (const scenario of options.scenarios) samples[scenario] = [];
+    const measure = async (scenario, label) => {
+      const target = scenario === 'baseline' ? baseline : server;
+      const result = await measureRun(
+        options,
+        jobFor(scenario, target),
+        scenario === 'baseline' || scenario === 'get',
+      );
+      samples[scenario].push(result);
+      logRun(label, scenario, result, scenario === 'baseline' ? undefined : samples.baseline.at(-1));
+      truncateSync(scenario === 'baseline' ? baselineLog : serverLog);
+    };
     for (let round = 1; round <= options.repetitions; round += 1) {
       // Baseline and scenarios take turns within each round, so drift in the machine hits both.
-      for (const scenario of ['baseline', ...options.scenarios]) {
-        const target = scenario === 'baseline' ? baseline : server;
-        const cpuBefore = await cpuSecondsOf(target.pid);
-        const loadBefore = loadavg()[0];
-        const machineBefore = await machineCpuTicks();
-        const result = await load(options, jobFor(scenario, target));
-        const cpuAfter = await cpuSecondsOf(target.pid);
-        const machineAfter = await machineCpuTicks();
-        if (cpuBefore !== undefined && cpuAfter !== undefined) {
-          result.cpuMicrosPerRequest = ((cpuAfter - cpuBefore) * 1e6) / result.totalWithWarmup;
-        }
-        result.loadAverage = Math.max(loadBefore, loadavg()[0]);
-        result.stealPercent = stealPercent(machineBefore, machineAfter);
-        // RSS right after the load: the memory the process needed to serve it.
-        if (scenario === 'baseline' || scenario === 'get') result.rssBytes = await rssOf(target.pid);
-        samples[scenario].push(result);
-        const ratio = scenario === 'baseline' ? undefined : roundRatio(result, samples.baseline.at(-1));
-        log(
-          `round ${round} ${scenario.padEnd(8)} ${Math.round(result.requestsPerSecond)} req/s` +
-            `${ratio === undefined ? '' : ` (ratio ${ratio.toFixed(3)})`}, ` +
-            `p99 ${result.p99Ms} ms, errors ${result.errors}, ` +
-            `${result.cpuMicrosPerRequest?.toFixed(0)} CPU µs/req, ` +
-            `busy: server ${percent(result.serverBusy)}, load generator ${percent(result.loadBusy)}, ` +
-            `load average ${result.loadAverage.toFixed(1)}, ` +
-            `CPU steal ${result.stealPercent?.toFixed(0) ?? '?'}%`,
-        );
-        truncateSync(scenario === 'baseline' ? baselineLog : serverLog);
-      }
+      for (const scenario of ['baseline', ...options.scenarios]) await measure(scenario, `round ${round}`);
     }
+    // One baseline run more, so that every scenario run has one after it as well as before it.
+    await measure('baseline', 'closing');
+    logInterpolatedRatios(samples);
     const rows = summarize(samples);
     const loads = rangeOf(samples, 'loadAverage', (load) => load.toFixed(1));
     const steal = rangeOf(samples, 'stealPercent', (percentage) => percentage.toFixed(0));
@@ -141,9 +128,10 @@ async function benchOneDatabase(options, siteCount, { freshDatabase, seed }) {
         "of the machine's CPU time",
       `share of its CPU each process used during the measured runs: server ${serverBusy ?? 'unknown'}, ` +
         `load generator ${loadBusy ?? 'unknown'} (a server well below 100% was not the limit)`,
-      `median of ${options.repetitions} x ${options.durationS} s after ${options.warmupS} s warm-up; ` +
-        "ratios: the median of each round's ratio to that round's baseline run; " +
-        `RSS after the GET (server) and baseline runs`,
+      `median of ${options.repetitions} x ${options.durationS} s after ${options.warmupS} s warm-up ` +
+        '(the baseline one run more, after the last round); ratios: the median over the rounds of each ' +
+        "run's ratio to the baseline interpolated between the baseline runs before and after it; " +
+        'RSS after the GET (server) and baseline runs',
     ];
     if (rows.get && rows.baseline) {
       notes.push(
@@ -192,6 +180,55 @@ async function load(options, job) {
   const code = await new Promise((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`load generator failed (${code})`);
   return JSON.parse(stdout.trim().split('\n').pop());
+}
+
+/**
+ * One measured run of a scenario against its target process: req/s and latency from the load
+ * generator, plus the target's CPU per request, the machine's load and steal over the run, and
+ * (`withRss`) the target's RSS right after the load, the memory it needed to serve it.
+ */
+async function measureRun(options, job, withRss) {
+  const cpuBefore = await cpuSecondsOf(job.serverPid);
+  const loadBefore = loadavg()[0];
+  const machineBefore = await machineCpuTicks();
+  const result = await load(options, job);
+  // The middle of the measured part (the load generator's warm-up comes first): where baselineAt
+  // reads the baseline for this run.
+  result.measuredAtMs = performance.now() - (options.durationS * 1000) / 2;
+  const cpuAfter = await cpuSecondsOf(job.serverPid);
+  const machineAfter = await machineCpuTicks();
+  if (cpuBefore !== undefined && cpuAfter !== undefined) {
+    result.cpuMicrosPerRequest = ((cpuAfter - cpuBefore) * 1e6) / result.totalWithWarmup;
+  }
+  result.loadAverage = Math.max(loadBefore, loadavg()[0]);
+  result.stealPercent = stealPercent(machineBefore, machineAfter);
+  if (withRss) result.rssBytes = await rssOf(job.serverPid);
+  return result;
+}
+
+/** A run's line as it finishes; its ratio so far is to the baseline run before it. */
+function logRun(label, scenario, result, baselineBefore) {
+  const ratio = baselineBefore ? runRatio(result, baselineBefore) : undefined;
+  log(
+    `${label} ${scenario.padEnd(8)} ${Math.round(result.requestsPerSecond)} req/s` +
+      `${ratio === undefined ? '' : ` (ratio to the baseline before ${ratio.toFixed(3)})`}, ` +
+      `p99 ${result.p99Ms} ms, errors ${result.errors}, ` +
+      `${result.cpuMicrosPerRequest?.toFixed(0)} CPU µs/req, ` +
+      `busy: server ${percent(result.serverBusy)}, load generator ${percent(result.loadBusy)}, ` +
+      `load average ${result.loadAverage.toFixed(1)}, ` +
+      `CPU steal ${result.stealPercent?.toFixed(0) ?? '?'}%`,
+  );
+}
+
+/** Each scenario's ratio in every round, against the baseline interpolated around the run. */
+function logInterpolatedRatios(samples) {
+  for (const [scenario, runs] of Object.entries(samples)) {
+    if (scenario === 'baseline') continue;
+    const ratios = runs.map((run) => runRatio(run, baselineAt(samples.baseline, run.measuredAtMs)));
+    log(
+      `ratios to the interpolated baseline, ${scenario}: ${ratios.map((ratio) => ratio?.toFixed(3)).join(', ')}`,
+    );
+  }
 }
 
 async function fetchToken(url, client) {

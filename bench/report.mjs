@@ -8,15 +8,16 @@ export function median(values) {
 }
 
 /**
- * One row per scenario: the median of each measure over the repetitions. Ratios are per round,
- * each run against the baseline run of its own round (minutes apart at most), and then the
- * median of those: on a shared host the ceiling itself moves between rounds, and a ratio of
- * medians would pair runs from different rounds.
+ * One row per scenario: the median of each measure over the repetitions. Ratios are per run, each
+ * against the baseline at the moment it ran (baselineAt), and then the median of those: on a
+ * shared host the ceiling itself moves between rounds, and a ratio of medians would pair runs
+ * from different rounds.
  */
 export function summarize(samples) {
   const baselineRuns = samples.baseline ?? [];
   const rows = {};
   for (const [scenario, runs] of Object.entries(samples)) {
+    const against = (run) => (scenario === 'baseline' ? run : baselineAt(baselineRuns, run.measuredAtMs));
     rows[scenario] = {
       requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
       p50Ms: median(runs.map((run) => run.p50Ms)),
@@ -25,21 +26,44 @@ export function summarize(samples) {
       rssBytes: median(runs.map((run) => run.rssBytes)),
       cpuMicrosPerRequest: median(runs.map((run) => run.cpuMicrosPerRequest)),
       repetitions: runs.length,
-      ratio: median(runs.map((run, round) => roundRatio(run, baselineRuns[round]))),
+      ratio: median(runs.map((run) => runRatio(run, against(run)))),
       // The same ratio in CPU terms: baseline CPU per request over this scenario's.
-      cpuRatio: median(runs.map((run, round) => roundCpuRatio(run, baselineRuns[round]))),
+      cpuRatio: median(runs.map((run) => runCpuRatio(run, against(run)))),
     };
   }
   return rows;
 }
 
-/** This run's req/s over its round's baseline req/s. */
-export function roundRatio(run, baseline) {
+/**
+ * The baseline's req/s and CPU per request at `atMs`, read off a straight line between the
+ * baseline runs just before and just after it (the run's own round's and the next round's; a
+ * closing baseline run follows the last round). Drift that builds up over a round then cancels,
+ * and each ratio leans on two baseline runs instead of one. With a baseline run on one side
+ * only, that run.
+ */
+export function baselineAt(baselineRuns, atMs) {
+  const timed = baselineRuns.filter((run) => typeof run.measuredAtMs === 'number');
+  const before = timed.filter((run) => run.measuredAtMs <= atMs).at(-1);
+  const after = timed.find((run) => run.measuredAtMs > atMs);
+  if (!before || !after) return before ?? after;
+  const share = (atMs - before.measuredAtMs) / (after.measuredAtMs - before.measuredAtMs);
+  const between = (field) =>
+    typeof before[field] === 'number' && typeof after[field] === 'number'
+      ? before[field] + (after[field] - before[field]) * share
+      : undefined;
+  return {
+    requestsPerSecond: between('requestsPerSecond'),
+    cpuMicrosPerRequest: between('cpuMicrosPerRequest'),
+  };
+}
+
+/** This run's req/s over the baseline's (as baselineAt gives it). */
+export function runRatio(run, baseline) {
   if (!baseline?.requestsPerSecond) return undefined;
   return run.requestsPerSecond / baseline.requestsPerSecond;
 }
 
-function roundCpuRatio(run, baseline) {
+function runCpuRatio(run, baseline) {
   if (!baseline?.cpuMicrosPerRequest || !run.cpuMicrosPerRequest) return undefined;
   return baseline.cpuMicrosPerRequest / run.cpuMicrosPerRequest;
 }

@@ -1,0 +1,65 @@
+// The bench's arithmetic (report.mjs): how a run's ratio to the baseline is read.
+import { describe, expect, it } from 'vitest';
+import { baselineAt, median, runRatio, summarize } from './report.mjs';
+
+const baselineRun = (measuredAtMs, requestsPerSecond, cpuMicrosPerRequest) => ({
+  measuredAtMs,
+  requestsPerSecond,
+  cpuMicrosPerRequest,
+  p50Ms: 1,
+  p99Ms: 2,
+  errors: 0,
+});
+
+describe('baselineAt', () => {
+  const runs = [baselineRun(0, 1000, 20), baselineRun(40_000, 2000, 10), baselineRun(80_000, 1500, 12)];
+
+  it('reads the baseline off the line between the runs before and after', () => {
+    expect(baselineAt(runs, 10_000)).toEqual({ requestsPerSecond: 1250, cpuMicrosPerRequest: 17.5 });
+    expect(baselineAt(runs, 60_000)).toEqual({ requestsPerSecond: 1750, cpuMicrosPerRequest: 11 });
+  });
+
+  it('takes the only run there is on one side', () => {
+    expect(baselineAt(runs, 90_000)).toBe(runs[2]);
+    expect(baselineAt(runs, -5)).toBe(runs[0]);
+    expect(baselineAt([], 10)).toBeUndefined();
+  });
+
+  it('is the run itself at the moment a baseline run was measured', () => {
+    expect(baselineAt(runs, 40_000)).toEqual({ requestsPerSecond: 2000, cpuMicrosPerRequest: 10 });
+  });
+});
+
+describe('summarize', () => {
+  it("takes each run's ratio to the interpolated baseline, then the median", () => {
+    // The machine speeds up through the run: each round's own baseline run would flatter nobody
+    // and understate every run after it.
+    const samples = {
+      baseline: [baselineRun(0, 1000, 20), baselineRun(30_000, 1200, 18), baselineRun(60_000, 1400, 16)],
+      get: [
+        { ...baselineRun(10_000, 800, 25), rssBytes: 1 },
+        { ...baselineRun(40_000, 1000, 22), rssBytes: 3 },
+      ],
+    };
+    const rows = summarize(samples);
+    // 800 / 1066.7 and 1000 / 1266.7
+    expect(rows.get.ratio).toBeCloseTo((800 / (1000 + 200 / 3) + 1000 / (1200 + 200 / 3)) / 2, 10);
+    expect(rows.get.cpuRatio).toBeCloseTo(((20 - 2 / 3) / 25 + (18 - 2 / 3) / 22) / 2, 10);
+    expect(rows.baseline.ratio).toBe(1);
+    expect(rows.baseline.requestsPerSecond).toBe(1200);
+    expect(rows.get.rssBytes).toBe(2);
+  });
+});
+
+describe('runRatio and median', () => {
+  it('divides req/s, and is undefined without a baseline', () => {
+    expect(runRatio({ requestsPerSecond: 50 }, { requestsPerSecond: 200 })).toBe(0.25);
+    expect(runRatio({ requestsPerSecond: 50 }, undefined)).toBeUndefined();
+  });
+
+  it('takes the middle value, or the mean of the two middle ones', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([undefined])).toBeUndefined();
+  });
+});
