@@ -32,8 +32,8 @@ describe('baselineAt', () => {
 
 describe('summarize', () => {
   it("takes each run's ratio to the interpolated baseline, then the median", () => {
-    // The machine speeds up through the run: each round's own baseline run would flatter nobody
-    // and understate every run after it.
+    // The machine speeds up through the run: against only the baseline run before it, each run
+    // would look better than it was (800 / 1000 and 1000 / 1200).
     const samples = {
       baseline: [baselineRun(0, 1000, 20), baselineRun(30_000, 1200, 18), baselineRun(60_000, 1400, 16)],
       get: [
