@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readOptions } from './options.mjs';
 import { cpuSecondsOf, killAll, machineCpuTicks, pinning, rssOf, spawnPinned } from './processes.mjs';
-import { baselineAt, formatTable, runRatio, summarize } from './report.mjs';
+import { formatTable, ratiosOf, runRatio, summarize } from './report.mjs';
 import { startApiServer, startBaseline } from './servers.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -222,9 +222,9 @@ function logRun(label, scenario, result, baselineBefore) {
 
 /** Each scenario's ratio in every round, against the baseline interpolated around the run. */
 function logInterpolatedRatios(samples) {
-  for (const [scenario, runs] of Object.entries(samples)) {
+  for (const scenario of Object.keys(samples)) {
     if (scenario === 'baseline') continue;
-    const ratios = runs.map((run) => runRatio(run, baselineAt(samples.baseline, run.measuredAtMs)));
+    const ratios = ratiosOf(samples, scenario);
     log(
       `ratios to the interpolated baseline, ${scenario}: ${ratios.map((ratio) => ratio?.toFixed(3)).join(', ')}`,
     );

@@ -14,10 +14,8 @@ export function median(values) {
  * from different rounds.
  */
 export function summarize(samples) {
-  const baselineRuns = samples.baseline ?? [];
   const rows = {};
   for (const [scenario, runs] of Object.entries(samples)) {
-    const against = (run) => (scenario === 'baseline' ? run : baselineAt(baselineRuns, run.measuredAtMs));
     rows[scenario] = {
       requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
       p50Ms: median(runs.map((run) => run.p50Ms)),
@@ -26,12 +24,19 @@ export function summarize(samples) {
       rssBytes: median(runs.map((run) => run.rssBytes)),
       cpuMicrosPerRequest: median(runs.map((run) => run.cpuMicrosPerRequest)),
       repetitions: runs.length,
-      ratio: median(runs.map((run) => runRatio(run, against(run)))),
+      ratio: median(ratiosOf(samples, scenario)),
       // The same ratio in CPU terms: baseline CPU per request over this scenario's.
-      cpuRatio: median(runs.map((run) => runCpuRatio(run, against(run)))),
+      cpuRatio: median(ratiosOf(samples, scenario, runCpuRatio)),
     };
   }
   return rows;
+}
+
+/** Each run's ratio (req/s unless `ratio` says otherwise) to the baseline as it was then. */
+export function ratiosOf(samples, scenario, ratio = runRatio) {
+  const runs = samples[scenario] ?? [];
+  if (scenario === 'baseline') return runs.map((run) => ratio(run, run));
+  return runs.map((run) => ratio(run, baselineAt(samples.baseline ?? [], run.measuredAtMs)));
 }
 
 /**
