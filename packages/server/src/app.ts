@@ -1,3 +1,4 @@
+import { maxHeaderSize } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { API_PREFIX } from '@chekt-partner/contract';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -6,7 +7,7 @@ import { ArmingService } from './arming/service.js';
 import { ClientDirectory } from './auth/client-directory.js';
 import type { Config } from './config.js';
 import { docsRoutes } from './docs/routes.js';
-import { registerErrorHandling } from './http/error-handler.js';
+import { answerUnroutable, registerErrorHandling } from './http/error-handler.js';
 import { registerHealth } from './http/health.js';
 import { registerRequestContext } from './http/request-context.js';
 import { RequestLog } from './http/request-log.js';
@@ -34,11 +35,17 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
  */
 export async function buildApp({ config, store, logging }: AppOptions): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger | undefined = logging?.logger;
+  const requestLog = new RequestLog(logging?.accessLines);
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     genReqId: traceIdOf,
     childLoggerFactory: lazyChildLoggers,
-    logController: new RequestLog(logging?.accessLines),
+    logController: requestLog,
+    frameworkErrors: answerUnroutable(requestLog),
+    // The router's own limit (100 characters) would answer a longer id with a bare 414 before
+    // authentication. Node's limit on the request line bounds every id anyway, so every path goes
+    // through the route's checks and answers 401, 403 or 404 like any other id that is not there.
+    maxParamLength: maxHeaderSize,
     bodyLimit: BODY_LIMIT_BYTES,
     // Never coerce "3" into 3 or drop unknown fields: a misspelt request must be a 400, not a silent 200.
     ajv: {

@@ -235,6 +235,45 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
       expect(response.headers.get('allow')).toBe('GET, HEAD, PATCH');
     });
 
+    it('a path that is not valid percent-encoding is a 400 in the envelope, with the trace id', async () => {
+      const paths = [
+        '/partner/v1/dealers/%ZZ/sites/1/arming-settings',
+        '/partner/v1/dealers/12345/sites/1%E0%A4%A/arming-settings',
+        '/partner/v1/nothing-here/%',
+      ];
+      for (const path of paths) {
+        const response = await call(server.url, path, { token, headers: { 'x-partner-trace-id': TRACE_ID } });
+        expect(response.status, path).toBe(400);
+        expect(errorCodeOf(response)).toBe('bad_request');
+        expect((response.body as { error: { message: string } }).error.message).toMatch(/percent-encoding/);
+        expect(traceIdOf(response)).toBe(TRACE_ID);
+        expect((response.body as { error: { trace_id: string } }).error.trace_id).toBe(TRACE_ID);
+      }
+    });
+
+    it('an id of any length goes through the same checks as any other id that is not there', async () => {
+      const long = '1'.repeat(2000);
+      const before = await stored();
+      const noToken = await call(server.url, armingSettingsPath(12345, long));
+      expect(noToken.status).toBe(401);
+      const get = await call(server.url, armingSettingsPath(12345, long), { token });
+      expect(get.status).toBe(404);
+      expect(errorCodeOf(get)).toBe('site_not_found');
+      const patch = await patchJson(server.url, armingSettingsPath(12345, long), token, {
+        security_type: before === 4 ? 3 : 4,
+      });
+      expect(patch.status).toBe(404);
+      const dealerShort = await call(server.url, armingSettingsPath('abc', 1), { token });
+      const dealerLong = await call(server.url, armingSettingsPath(long, 1), { token });
+      expect([dealerLong.status, errorCodeOf(dealerLong)]).toEqual([
+        dealerShort.status,
+        errorCodeOf(dealerShort),
+      ]);
+      expect(dealerLong.status).toBeGreaterThanOrEqual(403);
+      expect(dealerLong.status).toBeLessThan(405);
+      expect(await stored()).toBe(before);
+    });
+
     it('404 with the envelope for an unknown path', async () => {
       const response = await call(server.url, '/partner/v1/nothing-here', { token });
       expect(response.status).toBe(404);

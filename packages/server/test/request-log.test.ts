@@ -75,6 +75,19 @@ describe('request logging', () => {
     });
   });
 
+  it('a path the router cannot decode still gets its one access line', async () => {
+    const path = '/partner/v1/dealers/%ZZ/sites/1/arming-settings';
+    const response = await app.inject({
+      url: `${path}?q=1`,
+      headers: { 'x-partner-trace-id': 'unroutable-1' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['x-partner-trace-id']).toBe('unroutable-1');
+    const [line, ...others] = linesOf('unroutable-1');
+    expect(others).toEqual([]);
+    expect(line).toMatchObject({ level: 30, method: 'GET', path, status: 400, msg: ACCESS_LINE_MESSAGE });
+  });
+
   it("what a handler logs through request.log carries the request's trace id", async () => {
     const response = await app.inject({ url: '/test/logs-its-own-line' });
     expect(response.json()).toEqual({ level: 'info' });

@@ -1,7 +1,8 @@
-import { ERROR_CODES, type ErrorBody, type ErrorCode } from '@chekt-partner/contract';
+import { ERROR_CODES, type ErrorBody, type ErrorCode, TRACE_ID_HEADER } from '@chekt-partner/contract';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.js';
 import { isDatabaseUnavailable } from '../store/availability.js';
+import type { RequestLog } from './request-log.js';
 
 const REALM = 'chekt-partner';
 export const RETRY_AFTER_SECONDS = 2;
@@ -21,6 +22,29 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => sendApiError(request, reply, new ApiError('not_found')));
+}
+
+/**
+ * Fastify's `frameworkErrors`: a request it cannot route at all (a path that is not valid
+ * percent-encoding) reaches no hook and no error handler, so it is answered here as every other
+ * error is: the envelope, the trace id header, and an access line.
+ */
+export function answerUnroutable(requestLog: RequestLog) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    reply.raw.once('finish', () => requestLog.requestCompleted(null, request, reply));
+    reply.header(TRACE_ID_HEADER, request.id);
+    sendApiError(request, reply, unroutableError(error));
+  };
+}
+
+function unroutableError(error: FastifyError): ApiError {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return new ApiError('bad_request', {
+      message: 'The request path is not valid percent-encoding',
+      cause: error,
+    });
+  }
+  return toApiError(error);
 }
 
 export function sendApiError(request: FastifyRequest, reply: FastifyReply, error: ApiError): FastifyReply {

@@ -54,6 +54,8 @@ export class OpenApiConformance {
     const path = new URL(response.url, 'http://localhost').pathname;
     const method = response.method.toLowerCase();
     const where = `${response.method.toUpperCase()} ${path} -> ${response.status}`;
+    // A path that is not valid percent-encoding cannot be routed at all, documented or not.
+    if (!isDecodable(path)) return this.undocumented(where, response, 400, 'bad_request');
     const route = this.routes.find(({ pattern }) => pattern.test(path));
     if (!route) return this.undocumented(where, response, 404, 'not_found');
 
@@ -108,7 +110,10 @@ export class OpenApiConformance {
     return problems;
   }
 
-  /** For a path or method the document does not list, the server must say so with the error envelope. */
+  /**
+   * For a path or method the document does not list (or a path that cannot be decoded), the
+   * server must say so with the error envelope.
+   */
   private undocumented(where: string, response: RecordedResponse, status: number, code: string): string[] {
     if (response.status !== status) return [`${where}: not in the document, so it must be a ${status}`];
     const problems = this.validate(where, '#/components/schemas/Error', parseJson(response.body));
@@ -202,4 +207,13 @@ let shared: OpenApiConformance | undefined;
 export function openApiConformance(): OpenApiConformance {
   shared ??= new OpenApiConformance(buildOpenApiDocument({ serverUrl: 'http://127.0.0.1' }));
   return shared;
+}
+
+function isDecodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
