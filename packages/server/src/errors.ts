@@ -8,11 +8,17 @@ export class ApiError extends Error {
   override name = 'ApiError';
   readonly code: ErrorCode;
   readonly field: string | undefined;
+  /** Response headers that belong to this failure alone (e.g. what a 415 would have accepted). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(code: ErrorCode, options: { message?: string; field?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    options: { message?: string; field?: string; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
     super(options.message ?? code, { cause: options.cause });
     this.code = code;
     this.field = options.field;
+    this.headers = options.headers ?? {};
   }
 
   /** True when the message was written for this case rather than the code's generic text. */

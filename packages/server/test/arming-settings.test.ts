@@ -143,6 +143,39 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
       expect(await stored()).toBe(2);
     });
 
+    it("a body in a content coding is 415 with Accept-Encoding: identity, after a missing site's 404", async () => {
+      const historyBefore = await historyCount();
+      for (const coding of ['gzip', 'deflate', 'br', 'GZIP', 'gzip, identity']) {
+        const response = await call(server.url, EXAMPLE, {
+          method: 'PATCH',
+          token,
+          headers: { 'content-type': 'application/json', 'content-encoding': coding },
+          body: '{"security_type":3}',
+        });
+        expect(response.status, coding).toBe(415);
+        expect(errorCodeOf(response)).toBe('unsupported_media_type');
+        expect(response.headers.get('accept-encoding')).toBe('identity');
+        const missing = await call(server.url, armingSettingsPath(12345, 2), {
+          method: 'PATCH',
+          token,
+          headers: { 'content-type': 'application/json', 'content-encoding': coding },
+          body: '{"security_type":3}',
+        });
+        expect(missing.status, coding).toBe(404);
+      }
+      expect(await stored()).toBe(2);
+      expect(await historyCount()).toBe(historyBefore);
+      for (const coding of ['identity', ' Identity ']) {
+        const response = await call(server.url, EXAMPLE, {
+          method: 'PATCH',
+          token,
+          headers: { 'content-type': 'application/json', 'content-encoding': coding },
+          body: '{"security_type":2}',
+        });
+        expect(response.status, coding).toBe(200);
+      }
+    });
+
     it('an oversized body is 413', async () => {
       const body = JSON.stringify({ security_type: 3, padding: 'x'.repeat(64 * 1024) });
       const response = await call(server.url, EXAMPLE, {

@@ -126,6 +126,21 @@ describe('POST /oauth/token (RFC 6749 §4.4 client credentials)', () => {
       expectOAuthError(response, 400, 'invalid_request');
     });
 
+    it('invalid_request: a body in a content coding, with Accept-Encoding: identity', async () => {
+      const response = await tokenRequest(server.url, form(valid()), {
+        'content-type': 'application/x-www-form-urlencoded',
+        'content-encoding': 'gzip',
+      });
+      expectOAuthError(response, 400, 'invalid_request');
+      expect((response.body as { error_description: string }).error_description).toMatch(/Content-Encoding/);
+      expect(response.headers.get('accept-encoding')).toBe('identity');
+      const identity = await tokenRequest(server.url, form(valid()), {
+        'content-type': 'application/x-www-form-urlencoded',
+        'content-encoding': 'identity',
+      });
+      expect(identity.status).toBe(200);
+    });
+
     it('invalid_request: not form-encoded', async () => {
       const response = await tokenRequest(server.url, JSON.stringify(valid()), {
         'content-type': 'application/json',

@@ -12,7 +12,7 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'Not Found: the site or dealer does not exist. Check the IDs',
   405: 'Method Not Allowed',
   413: 'Payload Too Large: the request body is larger than this endpoint accepts',
-  415: 'Unsupported Media Type: send Content-Type: application/json',
+  415: 'Unsupported Media Type: send Content-Type: application/json, uncompressed (no Content-Encoding)',
   429: 'Too Many Requests',
   500: 'Internal Server Error: nothing you can fix; quote the trace id when you report it',
   503: 'Service Unavailable: the database is unreachable; retry after Retry-After seconds',
@@ -62,6 +62,7 @@ function statusHeaders(status: number, codes: readonly ErrorCode[]): JsonObject 
       },
     };
   }
+  if (status === 415) return { 'Accept-Encoding': headerRef('AcceptEncoding') };
   if (status === 503) return { 'Retry-After': headerRef('RetryAfter') };
   return {};
 }

@@ -69,6 +69,13 @@ export function componentHeaders(): Record<string, JsonObject> {
       schema: { type: 'integer', minimum: 0 },
       example: 2,
     },
+    AcceptEncoding: {
+      description:
+        'RFC 9110 §15.5.16: the one content coding the endpoint accepts, sent when a body came in ' +
+        'another (Content-Encoding)',
+      required: false,
+      schema: { type: 'string', const: 'identity' },
+    },
     NoStore: {
       description: 'RFC 6749 §5.1: token responses must not be cached',
       required: true,

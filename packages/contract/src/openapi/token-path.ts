@@ -57,11 +57,14 @@ export function tokenPathItem(): JsonObject {
             },
           },
         },
-        400: oauthErrorResponse('The token request is invalid (RFC 6749 §5.2)', [
-          'invalid_request',
-          'unsupported_grant_type',
-          'invalid_scope',
-        ]),
+        400: {
+          ...oauthErrorResponse('The token request is invalid (RFC 6749 §5.2)', [
+            'invalid_request',
+            'unsupported_grant_type',
+            'invalid_scope',
+          ]),
+          headers: { ...oauthErrorHeaders(), 'Accept-Encoding': headerRef('AcceptEncoding') },
+        },
         401: {
           ...oauthErrorResponse('Client authentication failed (RFC 6749 §5.2)', ['invalid_client']),
           headers: {

@@ -19,6 +19,7 @@ import { authenticateBearer, type Caller, recallCaller, requireScope } from '../
 import type { ClientDirectory } from '../auth/client-directory.js';
 import { authorizeDealer } from '../auth/dealer-scope.js';
 import { ApiError } from '../errors.js';
+import { refuseContentCodings } from '../http/content-coding.js';
 import type { AccessTokenVerifier } from '../oauth/access-tokens.js';
 import type { SiteSummary } from '../store/repositories/sites.js';
 import { type ArmingService, toArmingSettings } from './service.js';
@@ -119,6 +120,7 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
       response: { 200: ArmingSettingsSchema, ...errorResponses },
     },
     onRequest: authorize('arming_settings:write', (_request, done) => done()),
+    preParsing: refuseContentCodings,
     errorHandler: missingSiteFirst,
     handler: async (request) => {
       const { security_type } = request.body as ArmingSettingsUpdate;
@@ -156,9 +158,12 @@ function siteIdOf(request: FastifyRequest): string {
   return (request.params as ArmingSettingsPath).siteId;
 }
 
-/** A rejected body (Fastify's parsing and validation): anything of ours is an ApiError. */
+/**
+ * A rejected body: Fastify's parsing and validation, or a content coding refused before parsing
+ * (refuseContentCodings). Any other ApiError is about the request as a whole, not its body.
+ */
 function isBodyError(error: FastifyError): boolean {
-  if (error instanceof ApiError) return false;
+  if (error instanceof ApiError) return error.code === 'unsupported_media_type';
   const status = error.statusCode ?? 500;
   return status >= 400 && status < 500;
 }

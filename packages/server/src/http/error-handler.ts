@@ -51,6 +51,7 @@ export function sendApiError(request: FastifyRequest, reply: FastifyReply, error
   const status = ERROR_CODES[error.code].status;
   const challenge = wwwAuthenticate(error);
   if (challenge) reply.header('www-authenticate', challenge);
+  reply.headers(error.headers);
   if (status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   return reply.code(status).send(errorBody(error, request.id));
 }

@@ -12,6 +12,7 @@ import {
 import formBody from '@fastify/formbody';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { ApiError, OAuthError } from '../errors.js';
+import { refuseContentCodings } from '../http/content-coding.js';
 import { isDatabaseUnavailable } from '../store/availability.js';
 import type { AccessTokenSettings } from './access-tokens.js';
 import type { SigningKeys } from './signing-keys.js';
@@ -31,6 +32,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
       operationId: 'issueToken',
       response: { 200: TokenResponseSchema, 400: OAuthErrorSchema, 401: OAuthErrorSchema },
     },
+    preParsing: refuseContentCodings,
     // The token endpoint answers in RFC 6749 §5.2's own format, not the API's error envelope.
     errorHandler: (error, _request, reply) => {
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
@@ -42,9 +44,11 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
       // An API-wide rule broken before the token step (a bad x-partner-trace-id) is still the
       // client's fault, and this endpoint states client faults in RFC 6749's own format.
       if (error instanceof ApiError && ERROR_CODES[error.code].status < 500) {
+        const description = error.hasCustomMessage ? error.message : ERROR_CODES[error.code].message;
         return reply
+          .headers(error.headers)
           .code(400)
-          .send({ error: 'invalid_request', error_description: ERROR_CODES[error.code].message });
+          .send({ error: 'invalid_request', error_description: description });
       }
       if (
         error instanceof ApiError ||
