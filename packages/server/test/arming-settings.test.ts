@@ -29,6 +29,9 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
     return Number(row.security_type);
   };
   const historyCount = async () => (await listArmingHistory(server.store.db, 1)).length;
+  /** A PATCH with the test's token and exactly these headers and body. */
+  const patchWith = (path: string, headers: Record<string, string>, body: string) =>
+    call(server.url, path, { method: 'PATCH', token, headers, body });
 
   it('GET returns exactly the documented fields and types', async () => {
     const response = await call(server.url, EXAMPLE, { token, headers: { 'x-partner-trace-id': TRACE_ID } });
@@ -68,12 +71,11 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
   it('records one history row per successful PATCH: site, from, to, client, trace id, time', async () => {
     await patchJson(server.url, EXAMPLE, token, { security_type: 2 });
     const before = await historyCount();
-    const response = await call(server.url, EXAMPLE, {
-      method: 'PATCH',
-      token,
-      headers: { 'content-type': 'application/json', 'x-partner-trace-id': TRACE_ID },
-      body: JSON.stringify({ security_type: 4 }),
-    });
+    const response = await patchWith(
+      EXAMPLE,
+      { 'content-type': 'application/json', 'x-partner-trace-id': TRACE_ID },
+      JSON.stringify({ security_type: 4 }),
+    );
     expect(response.status).toBe(200);
     const history = await listArmingHistory(server.store.db, 1);
     expect(history).toHaveLength(before + 1);
@@ -113,12 +115,7 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
     it.each(cases)('%s', async (_label, body, status, code, field) => {
       await patchJson(server.url, EXAMPLE, token, { security_type: 2 });
       const historyBefore = await historyCount();
-      const response = await call(server.url, EXAMPLE, {
-        method: 'PATCH',
-        token,
-        headers: { 'content-type': 'application/json' },
-        body,
-      });
+      const response = await patchWith(EXAMPLE, { 'content-type': 'application/json' }, body);
       expect(response.status).toBe(status);
       expect(errorCodeOf(response)).toBe(code);
       const error = (response.body as { error: Record<string, unknown> }).error;
@@ -131,12 +128,7 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
 
     it('a non-JSON content type is 415', async () => {
       for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
-        const response = await call(server.url, EXAMPLE, {
-          method: 'PATCH',
-          token,
-          headers: { 'content-type': contentType },
-          body: 'security_type=3',
-        });
+        const response = await patchWith(EXAMPLE, { 'content-type': contentType }, 'security_type=3');
         expect(response.status, contentType).toBe(415);
         expect(errorCodeOf(response)).toBe('unsupported_media_type');
       }
@@ -146,44 +138,36 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
     it("a body in a content coding is 415 with Accept-Encoding: identity, after a missing site's 404", async () => {
       const historyBefore = await historyCount();
       for (const coding of ['gzip', 'deflate', 'br', 'GZIP', 'gzip, identity']) {
-        const response = await call(server.url, EXAMPLE, {
-          method: 'PATCH',
-          token,
-          headers: { 'content-type': 'application/json', 'content-encoding': coding },
-          body: '{"security_type":3}',
-        });
+        const response = await patchWith(
+          EXAMPLE,
+          { 'content-type': 'application/json', 'content-encoding': coding },
+          '{"security_type":3}',
+        );
         expect(response.status, coding).toBe(415);
         expect(errorCodeOf(response)).toBe('unsupported_media_type');
         expect(response.headers.get('accept-encoding')).toBe('identity');
-        const missing = await call(server.url, armingSettingsPath(12345, 2), {
-          method: 'PATCH',
-          token,
-          headers: { 'content-type': 'application/json', 'content-encoding': coding },
-          body: '{"security_type":3}',
-        });
+        const missing = await patchWith(
+          armingSettingsPath(12345, 2),
+          { 'content-type': 'application/json', 'content-encoding': coding },
+          '{"security_type":3}',
+        );
         expect(missing.status, coding).toBe(404);
       }
       expect(await stored()).toBe(2);
       expect(await historyCount()).toBe(historyBefore);
       for (const coding of ['identity', ' Identity ']) {
-        const response = await call(server.url, EXAMPLE, {
-          method: 'PATCH',
-          token,
-          headers: { 'content-type': 'application/json', 'content-encoding': coding },
-          body: '{"security_type":2}',
-        });
+        const response = await patchWith(
+          EXAMPLE,
+          { 'content-type': 'application/json', 'content-encoding': coding },
+          '{"security_type":2}',
+        );
         expect(response.status, coding).toBe(200);
       }
     });
 
     it('an oversized body is 413', async () => {
       const body = JSON.stringify({ security_type: 3, padding: 'x'.repeat(64 * 1024) });
-      const response = await call(server.url, EXAMPLE, {
-        method: 'PATCH',
-        token,
-        headers: { 'content-type': 'application/json' },
-        body,
-      });
+      const response = await patchWith(EXAMPLE, { 'content-type': 'application/json' }, body);
       expect(response.status).toBe(413);
       expect(errorCodeOf(response)).toBe('payload_too_large');
       expect(await stored()).toBe(2);
@@ -240,12 +224,11 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
       ];
       for (const siteId of ['2', 'abc']) {
         for (const [contentType, body] of bodies) {
-          const response = await call(server.url, armingSettingsPath(12345, siteId), {
-            method: 'PATCH',
-            token,
-            headers: { 'content-type': contentType },
+          const response = await patchWith(
+            armingSettingsPath(12345, siteId),
+            { 'content-type': contentType },
             body,
-          });
+          );
           expect(response.status, `${siteId} ${contentType} ${body.slice(0, 30)}`).toBe(404);
           expect(errorCodeOf(response)).toBe('site_not_found');
         }
@@ -335,12 +318,11 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
     it('a value that is not a sane token is a 400 invalid_trace_id, and changes nothing', async () => {
       await patchJson(server.url, EXAMPLE, token, { security_type: 1 });
       for (const bad of ['x'.repeat(129), 'has space', 'tab\there', 'ünïcode']) {
-        const response = await call(server.url, EXAMPLE, {
-          method: 'PATCH',
-          token,
-          headers: { 'content-type': 'application/json', 'x-partner-trace-id': bad },
-          body: '{"security_type":3}',
-        });
+        const response = await patchWith(
+          EXAMPLE,
+          { 'content-type': 'application/json', 'x-partner-trace-id': bad },
+          '{"security_type":3}',
+        );
         expect(response.status, bad).toBe(400);
         expect(errorCodeOf(response)).toBe('invalid_trace_id');
         expect((response.body as { error: { field: string } }).error.field).toBe('x-partner-trace-id');
