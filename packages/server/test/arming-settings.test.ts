@@ -136,32 +136,24 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
     });
 
     it("a body in a content coding is 415 with Accept-Encoding: identity, after a missing site's 404", async () => {
+      const encoded = (path: string, coding: string, securityType: number) =>
+        patchWith(
+          path,
+          { 'content-type': 'application/json', 'content-encoding': coding },
+          JSON.stringify({ security_type: securityType }),
+        );
       const historyBefore = await historyCount();
       for (const coding of ['gzip', 'deflate', 'br', 'GZIP', 'gzip, identity']) {
-        const response = await patchWith(
-          EXAMPLE,
-          { 'content-type': 'application/json', 'content-encoding': coding },
-          '{"security_type":3}',
-        );
+        const response = await encoded(EXAMPLE, coding, 3);
         expect(response.status, coding).toBe(415);
         expect(errorCodeOf(response)).toBe('unsupported_media_type');
         expect(response.headers.get('accept-encoding')).toBe('identity');
-        const missing = await patchWith(
-          armingSettingsPath(12345, 2),
-          { 'content-type': 'application/json', 'content-encoding': coding },
-          '{"security_type":3}',
-        );
-        expect(missing.status, coding).toBe(404);
+        expect((await encoded(armingSettingsPath(12345, 2), coding, 3)).status, coding).toBe(404);
       }
       expect(await stored()).toBe(2);
       expect(await historyCount()).toBe(historyBefore);
       for (const coding of ['identity', ' Identity ']) {
-        const response = await patchWith(
-          EXAMPLE,
-          { 'content-type': 'application/json', 'content-encoding': coding },
-          '{"security_type":2}',
-        );
-        expect(response.status, coding).toBe(200);
+        expect((await encoded(EXAMPLE, coding, 2)).status, coding).toBe(200);
       }
     });
 
