@@ -45,7 +45,7 @@ export async function buildApp({ config, store, logging }: AppOptions): Promise<
     // The router's own limit (100 characters) would answer a longer id with a bare 414 before
     // authentication. Node's limit on the request line bounds every id anyway, so every path goes
     // through the route's checks and answers 401, 403 or 404 like any other id that is not there.
-    maxParamLength: maxHeaderSize,
+    routerOptions: { maxParamLength: maxHeaderSize },
     bodyLimit: BODY_LIMIT_BYTES,
     // Never coerce "3" into 3 or drop unknown fields: a misspelt request must be a 400, not a silent 200.
     ajv: {

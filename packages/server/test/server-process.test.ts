@@ -61,6 +61,10 @@ describe('the server process', () => {
     expect((await call(server.url, '/readyz')).body).toEqual({ status: 'ready' });
   });
 
+  it('starts without a warning on stderr (a deprecated option would print one at every start)', () => {
+    expect(server.stderr.filter((line) => /warning/i.test(line))).toEqual([]);
+  });
+
   it('a stored value and a token both survive a restart', async () => {
     const token = await fetchToken(server.url, client);
     expect((await patchJson(server.url, EXAMPLE, token, { security_type: 4 })).status).toBe(200);
