@@ -6,6 +6,7 @@ import {
   type ArmingSettingsUpdate,
   ArmingSettingsUpdateSchema,
   ErrorBodySchema,
+  type ErrorCode,
   type Scope,
 } from '@chekt-partner/contract';
 import type {
@@ -158,12 +159,22 @@ function siteIdOf(request: FastifyRequest): string {
   return (request.params as ArmingSettingsPath).siteId;
 }
 
+/** The codes that say what was wrong with a body; any other code of ours is about the request. */
+const BODY_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'invalid_security_type',
+  'unknown_field',
+  'invalid_body',
+  'malformed_json',
+  'payload_too_large',
+  'unsupported_media_type',
+]);
+
 /**
- * A rejected body: Fastify's parsing and validation, or a content coding refused before parsing
- * (refuseContentCodings). Any other ApiError is about the request as a whole, not its body.
+ * A rejected body: Fastify's parsing and validation (its own errors, 4xx), or one of ours about
+ * the body, such as a content coding refused before parsing (refuseContentCodings).
  */
 function isBodyError(error: FastifyError): boolean {
-  if (error instanceof ApiError) return error.code === 'unsupported_media_type';
+  if (error instanceof ApiError) return BODY_ERROR_CODES.has(error.code);
   const status = error.statusCode ?? 500;
   return status >= 400 && status < 500;
 }
