@@ -1,6 +1,6 @@
 // `npm run bench:micro`: single costs of a few hundred nanoseconds, measured in isolation. On a
 // shared host, whole-run A/Bs of the server cannot resolve them (two runs of one build differ by
-// more), so the README quotes these for the changes they justify. See bench/README.md.
+// more), so bench/FINDINGS.md quotes these for the changes they justify. See bench/README.md.
 
 import { randomUUID } from 'node:crypto';
 import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';

@@ -5,7 +5,7 @@ import type { Database as SqliteConnection } from 'better-sqlite3';
  * How often the thread brings the database file up to date with the WAL, so the WAL holds about
  * this much of the writes at most. Each cycle ends with one short hold of the writes (below):
  * measured with 1,000,000 sites, cycles of 100 ms gained PATCH +6% over SQLite's own checkpoints,
- * of 500 ms +14%, of 1 s +24% (README, Performance).
+ * of 500 ms +14%, of 1 s +24% (bench/FINDINGS.md).
  */
 export const CYCLE_INTERVAL_MS = 1000;
 

@@ -78,7 +78,7 @@ function changeOnSqlite(store: SqliteStore, change: SecurityTypeChange): SiteSum
   if (!history) throw new Error('the history insert returned no id');
   // Named fields, not `{ ...change, historyId }`: Node 20's V8 left every copy made by a spread
   // with a field added in its old generation (~270 bytes a PATCH, garbage until a full GC, ~12 MB
-  // of RSS after the bench's PATCH run; README, "Against the targets").
+  // of RSS after the bench's PATCH run; bench/FINDINGS.md, "Memory").
   store.sync.run(
     updateSite(store.db, {
       siteId: change.siteId,
