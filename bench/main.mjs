@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readOptions } from './options.mjs';
 import { cpuSecondsOf, killAll, machineCpuTicks, pinning, rssOf, spawnPinned } from './processes.mjs';
-import { formatTable, ratiosOf, runRatio, summarize } from './report.mjs';
+import { formatTable, getShare, ratiosOf, runRatio, summarize } from './report.mjs';
 import { startApiServer, startBaseline } from './servers.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -21,10 +21,7 @@ async function main() {
   const { freshDatabase, seed } = await import('./seed.mjs');
   const machine = describeMachine();
   log(`machine: ${machine.cpus} x ${machine.cpuModel}, pinning: ${JSON.stringify(machine.pinning)}`);
-  const runs = [];
-  for (const siteCount of options.siteCounts) {
-    runs.push(await benchOneDatabase(options, siteCount, { freshDatabase, seed }));
-  }
+  const runs = await benchDatabases(options, { freshDatabase, seed });
   const document = { date: new Date().toISOString(), options, machine, runs };
   writeFileSync(RESULTS, `${JSON.stringify(document, null, 2)}\n`);
   for (const run of runs) process.stdout.write(formatTable(run.title, run.rows, run.notes));
@@ -56,13 +53,73 @@ function buildIfStale() {
   }
 }
 
-async function benchOneDatabase(options, siteCount, { freshDatabase, seed }) {
+/**
+ * Every database (one per site count) gets its own server, and one baseline serves them all. The
+ * rounds interleave everything: the baseline, then each scenario on each database in turn (GET
+ * with 10,000 sites, GET with 1,000,000, PATCH with 10,000, ...), so drift in the machine hits
+ * the two databases' runs alike, and the target that compares them (GET with 1,000,000 sites
+ * against the 10,000-site figure) pairs runs minutes apart instead of a quarter of an hour.
+ */
+async function benchDatabases(options, { freshDatabase, seed }) {
+  const targets = [];
+  let baseline;
+  try {
+    for (const siteCount of options.siteCounts) {
+      targets.push(await startTarget(options, siteCount, { freshDatabase, seed }));
+    }
+    const baselineLog = join(targets[0].database.dir, 'baseline.log');
+    baseline = await startBaseline({ logFile: baselineLog });
+    const baselineTarget = { url: baseline.url, pid: baseline.pid, log: baselineLog };
+    const runsOf = (scenario) =>
+      scenario === 'baseline'
+        ? [{ job: jobFor('baseline', baselineTarget, targets[0]), target: baselineTarget }]
+        : targets.map((target) => ({ job: jobFor(scenario, target.server, target), target }));
+    const order = ['baseline', ...options.scenarios];
+
+    // One unrecorded pass over every scenario first: the JIT and the caches of every process get
+    // warm before anything is measured (a first GET run was up to 3x slower than the next).
+    for (const scenario of order) {
+      for (const { job, target } of runsOf(scenario)) {
+        await load({ ...options, durationS: options.warmupS, warmupS: 0 }, job);
+        truncateSync(target.log);
+      }
+    }
+
+    const baselineSamples = [];
+    const measure = async (scenario, label) => {
+      for (const { job, target } of runsOf(scenario)) {
+        const isBaseline = scenario === 'baseline';
+        const result = await measureRun(options, job, isBaseline || scenario === 'get');
+        const samples = isBaseline ? baselineSamples : target.samples[scenario];
+        samples.push(result);
+        const where = isBaseline || targets.length === 1 ? '' : ` (${target.siteCount} sites)`;
+        logRun(`${label} ${scenario}${where}`, result, isBaseline ? undefined : baselineSamples.at(-1));
+        truncateSync(target.log);
+      }
+    };
+    for (let round = 1; round <= options.repetitions; round += 1) {
+      // Baseline and scenarios take turns within each round, so drift in the machine hits both.
+      for (const scenario of order) await measure(scenario, `round ${round}`);
+    }
+    // One baseline run more, so that every scenario run has one after it as well as before it.
+    await measure('baseline', 'closing');
+    return targets.map((target, index) =>
+      reportOf(options, target, baselineSamples, index > 0 ? targets[0] : undefined),
+    );
+  } finally {
+    for (const target of targets) await target.server.stop();
+    await baseline?.stop();
+    for (const target of targets) await target.database.drop();
+  }
+}
+
+/** A fresh database with `siteCount` sites, the server on it, and a token for its client. */
+async function startTarget(options, siteCount, { freshDatabase, seed }) {
   const dialect = options.db === 'sqlite' ? 'sqlite' : 'postgres';
   const title = `${dialect}, ${siteCount.toLocaleString('en-US')} sites, ${options.connections} connections`;
   log(`== ${title}: seeding`);
   const database = await freshDatabase(options.db, String(siteCount));
   let server;
-  let baseline;
   try {
     const client = await seed(database.url, siteCount);
     log(`seeded ${siteCount} sites in ${Math.round(client.seedMs)} ms`);
@@ -73,87 +130,87 @@ async function benchOneDatabase(options, siteCount, { freshDatabase, seed }) {
       cpuProfDir: options.cpuProfDir,
     });
     log(`server up in ${Math.round(server.startupMs)} ms at ${server.url} (pid ${server.pid})`);
-    const baselineLog = join(database.dir, 'baseline.log');
-    baseline = await startBaseline({ logFile: baselineLog });
     const token = await fetchToken(server.url, client);
-    const jobFor = (scenario, target) => ({
-      kind: scenario === 'baseline' ? 'get' : scenario,
-      url: target.url,
-      serverPid: target.pid,
-      siteCount,
-      token: scenario === 'token' ? undefined : token,
-      clientId: client.clientId,
-      clientSecret: client.clientSecret,
-    });
-
-    // One unrecorded pass over every scenario first: the JIT and the caches of both processes get
-    // warm before anything is measured (a first GET run was up to 3x slower than the next).
-    for (const scenario of ['baseline', ...options.scenarios]) {
-      const target = scenario === 'baseline' ? baseline : server;
-      await load({ ...options, durationS: options.warmupS, warmupS: 0 }, jobFor(scenario, target));
-      truncateSync(scenario === 'baseline' ? baselineLog : serverLog);
-    }
-
-    const samples = { baseline: [] };
-    for (const scenario of options.scenarios) samples[scenario] = [];
-    const measure = async (scenario, label) => {
-      const target = scenario === 'baseline' ? baseline : server;
-      const result = await measureRun(
-        options,
-        jobFor(scenario, target),
-        scenario === 'baseline' || scenario === 'get',
-      );
-      samples[scenario].push(result);
-      logRun(label, scenario, result, scenario === 'baseline' ? undefined : samples.baseline.at(-1));
-      truncateSync(scenario === 'baseline' ? baselineLog : serverLog);
-    };
-    for (let round = 1; round <= options.repetitions; round += 1) {
-      // Baseline and scenarios take turns within each round, so drift in the machine hits both.
-      for (const scenario of ['baseline', ...options.scenarios]) await measure(scenario, `round ${round}`);
-    }
-    // One baseline run more, so that every scenario run has one after it as well as before it.
-    await measure('baseline', 'closing');
-    logInterpolatedRatios(samples);
-    const rows = summarize(samples);
-    const loads = rangeOf(samples, 'loadAverage', (load) => load.toFixed(1));
-    const steal = rangeOf(samples, 'stealPercent', (percentage) => percentage.toFixed(0));
-    const serverBusy = rangeOf(samples, 'serverBusy', percent);
-    const loadBusy = rangeOf(samples, 'loadBusy', percent);
-    const notes = [
-      `server start-up with ${siteCount.toLocaleString('en-US')} sites: ${Math.round(server.startupMs)} ms ` +
-        `(spawn to "server listening"); seeding ${Math.round(client.seedMs)} ms`,
-      `machine load average (1 min) during the runs: ${loads} on ${cpus().length} CPUs ` +
-        '(other work on the machine lowers req/s; CPU µs/req is steadier)',
-      `CPU stolen by the hypervisor during the runs: ${steal ? `${steal}%` : 'unknown (no /proc/stat)'} ` +
-        "of the machine's CPU time",
-      `share of its CPU each process used during the measured runs: server ${serverBusy ?? 'unknown'}, ` +
-        `load generator ${loadBusy ?? 'unknown'} (a server well below 100% was not the limit)`,
-      `median of ${options.repetitions} x ${options.durationS} s after ${options.warmupS} s warm-up ` +
-        '(the baseline one run more, after the last round); ratios: the median over the rounds of each ' +
-        "run's ratio to the baseline interpolated between the baseline runs before and after it; " +
-        'RSS after the GET (server) and baseline runs',
-    ];
-    if (rows.get && rows.baseline) {
-      notes.push(
-        `GET p99 / baseline p99: ${(rows.get.p99Ms / rows.baseline.p99Ms).toFixed(2)}; ` +
-          `server RSS / baseline RSS: ${(rows.get.rssBytes / rows.baseline.rssBytes).toFixed(2)}`,
-      );
-    }
-    return {
-      title,
-      dialect,
-      siteCount,
-      startupMs: server.startupMs,
-      seedMs: client.seedMs,
-      rows,
-      samples,
-      notes,
-    };
-  } finally {
+    const samples = Object.fromEntries(options.scenarios.map((scenario) => [scenario, []]));
+    return { title, dialect, siteCount, database, client, server, log: serverLog, token, samples };
+  } catch (error) {
     await server?.stop();
-    await baseline?.stop();
     await database.drop();
+    throw error;
   }
+}
+
+/** What the load generator needs for one run of `scenario` against `endpoint` (a server or the baseline). */
+function jobFor(scenario, endpoint, target) {
+  return {
+    kind: scenario === 'baseline' ? 'get' : scenario,
+    url: endpoint.url,
+    serverPid: endpoint.pid,
+    siteCount: target.siteCount,
+    token: scenario === 'token' ? undefined : target.token,
+    clientId: target.client.clientId,
+    clientSecret: target.client.clientSecret,
+  };
+}
+
+/**
+ * One database's table: its scenarios against the shared baseline, and the notes under it. A
+ * later database's GET is also set against the first one's (`first`), since its target is a
+ * share of that figure.
+ */
+function reportOf(options, target, baselineSamples, first) {
+  const samples = { baseline: baselineSamples, ...target.samples };
+  logInterpolatedRatios(target.title, samples);
+  const rows = summarize(samples);
+  const notes = notesOf(options, target, samples, rows);
+  const share =
+    first && rows.get ? getShare(samples, { baseline: baselineSamples, ...first.samples }) : undefined;
+  if (share) {
+    notes.push(
+      `GET ratio / the ${first.siteCount.toLocaleString('en-US')}-site GET ratio: ${share.ofMedians.toFixed(2)} ` +
+        `(round by round: ${share.byRound.map((value) => value.toFixed(2)).join(', ')})`,
+    );
+  }
+  return {
+    title: target.title,
+    dialect: target.dialect,
+    siteCount: target.siteCount,
+    startupMs: target.server.startupMs,
+    seedMs: target.client.seedMs,
+    rows,
+    samples,
+    notes,
+  };
+}
+
+/** The lines under a table: start-up, the machine during the runs, the method, p99 and RSS. */
+function notesOf(options, target, samples, rows) {
+  const { siteCount, server, client } = target;
+  const loads = rangeOf(samples, 'loadAverage', (load) => load.toFixed(1));
+  const steal = rangeOf(samples, 'stealPercent', (percentage) => percentage.toFixed(0));
+  const serverBusy = rangeOf(samples, 'serverBusy', percent);
+  const loadBusy = rangeOf(samples, 'loadBusy', percent);
+  const notes = [
+    `server start-up with ${siteCount.toLocaleString('en-US')} sites: ${Math.round(server.startupMs)} ms ` +
+      `(spawn to "server listening"); seeding ${Math.round(client.seedMs)} ms`,
+    `machine load average (1 min) during the runs: ${loads} on ${cpus().length} CPUs ` +
+      '(other work on the machine lowers req/s; CPU µs/req is steadier)',
+    `CPU stolen by the hypervisor during the runs: ${steal ? `${steal}%` : 'unknown (no /proc/stat)'} ` +
+      "of the machine's CPU time",
+    `share of its CPU each process used during the measured runs: server ${serverBusy ?? 'unknown'}, ` +
+      `load generator ${loadBusy ?? 'unknown'} (a server well below 100% was not the limit)`,
+    `median of ${options.repetitions} x ${options.durationS} s after ${options.warmupS} s warm-up ` +
+      '(the baseline one run more, after the last round); ratios: the median over the rounds of each ' +
+      "run's ratio to the baseline interpolated between the baseline runs before and after it; " +
+      'RSS after the GET (server) and baseline runs',
+  ];
+  if (rows.get && rows.baseline) {
+    notes.push(
+      `GET p99 / baseline p99: ${(rows.get.p99Ms / rows.baseline.p99Ms).toFixed(2)}; ` +
+        `server RSS / baseline RSS: ${(rows.get.rssBytes / rows.baseline.rssBytes).toFixed(2)}`,
+    );
+  }
+  return notes;
 }
 
 /** One warm-up plus one measured autocannon run, in the load-generator process. */
@@ -207,10 +264,10 @@ async function measureRun(options, job, withRss) {
 }
 
 /** A run's line as it finishes; its ratio so far is to the baseline run before it. */
-function logRun(label, scenario, result, baselineBefore) {
+function logRun(label, result, baselineBefore) {
   const ratio = baselineBefore ? runRatio(result, baselineBefore) : undefined;
   log(
-    `${label} ${scenario.padEnd(8)} ${Math.round(result.requestsPerSecond)} req/s` +
+    `${label.padEnd(17)} ${Math.round(result.requestsPerSecond)} req/s` +
       `${ratio === undefined ? '' : ` (ratio to the baseline before ${ratio.toFixed(3)})`}, ` +
       `p99 ${result.p99Ms} ms, errors ${result.errors}, ` +
       `${result.cpuMicrosPerRequest?.toFixed(0)} CPU µs/req, ` +
@@ -221,12 +278,13 @@ function logRun(label, scenario, result, baselineBefore) {
 }
 
 /** Each scenario's ratio in every round, against the baseline interpolated around the run. */
-function logInterpolatedRatios(samples) {
+function logInterpolatedRatios(title, samples) {
   for (const scenario of Object.keys(samples)) {
     if (scenario === 'baseline') continue;
     const ratios = ratiosOf(samples, scenario);
     log(
-      `ratios to the interpolated baseline, ${scenario}: ${ratios.map((ratio) => ratio?.toFixed(3)).join(', ')}`,
+      `ratios to the interpolated baseline, ${title}, ${scenario}: ` +
+        ratios.map((ratio) => ratio?.toFixed(3)).join(', '),
     );
   }
 }

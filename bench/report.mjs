@@ -62,6 +62,21 @@ export function baselineAt(baselineRuns, atMs) {
   };
 }
 
+/**
+ * One database's GET ratio as a share of another's, whose rounds ran alongside it (the target
+ * "GET with 1,000,000 sites ≥ 0.90 × the 10,000-site figure"): the share of the two medians, and
+ * each round's share of its pair of runs, which shows how much the rounds agree. Undefined when
+ * either has no GET ratio.
+ */
+export function getShare(samples, otherSamples) {
+  const mine = ratiosOf(samples, 'get');
+  const theirs = ratiosOf(otherSamples, 'get');
+  const ofMedians = median(mine) / median(theirs);
+  if (!Number.isFinite(ofMedians)) return undefined;
+  const byRound = mine.map((ratio, round) => ratio / theirs[round]).filter(Number.isFinite);
+  return { ofMedians, byRound };
+}
+
 /** This run's req/s over the baseline's (as baselineAt gives it). */
 export function runRatio(run, baseline) {
   if (!baseline?.requestsPerSecond) return undefined;

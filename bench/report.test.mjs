@@ -1,6 +1,6 @@
 // The bench's arithmetic (report.mjs): how a run's ratio to the baseline is read.
 import { describe, expect, it } from 'vitest';
-import { baselineAt, median, runRatio, summarize } from './report.mjs';
+import { baselineAt, getShare, median, runRatio, summarize } from './report.mjs';
 
 const baselineRun = (measuredAtMs, requestsPerSecond, cpuMicrosPerRequest) => ({
   measuredAtMs,
@@ -61,5 +61,25 @@ describe('runRatio and median', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([undefined])).toBeUndefined();
+  });
+});
+
+describe('getShare', () => {
+  // One baseline for both databases: 1000 req/s, then 2000 (the machine got faster).
+  const baseline = [baselineRun(0, 1000, 20), baselineRun(100_000, 2000, 10)];
+  const getAt = (measuredAtMs, requestsPerSecond) => baselineRun(measuredAtMs, requestsPerSecond, 20);
+
+  it("sets one database's GET ratio against the other's: of the medians, and round by round", () => {
+    const first = { baseline, get: [getAt(10_000, 880), getAt(50_000, 1200), getAt(90_000, 1520)] };
+    const second = { baseline, get: [getAt(20_000, 960), getAt(60_000, 1040), getAt(95_000, 1755)] };
+    // first: 880/1100, 1200/1500, 1520/1900 = 0.8 each; second: 0.8, 0.65, 0.9
+    const share = getShare(second, first);
+    expect(share?.ofMedians).toBeCloseTo(1, 10);
+    expect(share?.byRound.map((value) => Number(value.toFixed(4)))).toEqual([1, 0.8125, 1.125]);
+  });
+
+  it('is undefined when either side has no GET runs', () => {
+    expect(getShare({ baseline, get: [] }, { baseline, get: [getAt(10_000, 880)] })).toBeUndefined();
+    expect(getShare({ baseline }, { baseline, get: [getAt(10_000, 880)] })).toBeUndefined();
   });
 });
