@@ -56,9 +56,10 @@ function buildIfStale() {
 /**
  * Every database (one per site count) gets its own server, and one baseline serves them all. The
  * rounds interleave everything: the baseline, then each scenario on each database in turn (GET
- * with 10,000 sites, GET with 1,000,000, PATCH with 10,000, ...), so drift in the machine hits
- * the two databases' runs alike, and the target that compares them (GET with 1,000,000 sites
- * against the 10,000-site figure) pairs runs minutes apart instead of a quarter of an hour.
+ * with 10,000 sites, GET with 1,000,000, PATCH with 10,000, ...; the other way round in even
+ * rounds), so drift in the machine hits the two databases' runs alike, and the target that
+ * compares them (GET with 1,000,000 sites against the 10,000-site figure) pairs runs minutes apart
+ * instead of a quarter of an hour.
  */
 async function benchDatabases(options, { freshDatabase, seed }) {
   const targets = [];
@@ -70,10 +71,14 @@ async function benchDatabases(options, { freshDatabase, seed }) {
     const baselineLog = join(targets[0].database.dir, 'baseline.log');
     baseline = await startBaseline({ logFile: baselineLog });
     const baselineTarget = { url: baseline.url, pid: baseline.pid, log: baselineLog };
-    const runsOf = (scenario) =>
-      scenario === 'baseline'
-        ? [{ job: jobFor('baseline', baselineTarget, targets[0]), target: baselineTarget }]
-        : targets.map((target) => ({ job: jobFor(scenario, target.server, target), target }));
+    // Even rounds take the databases in the opposite order, so that neither always runs first.
+    const databasesIn = (round) => (round % 2 === 0 ? [...targets].reverse() : targets);
+    const runsOf = (scenario, round = 1) => {
+      if (scenario === 'baseline') {
+        return [{ job: jobFor('baseline', baselineTarget, targets[0]), target: baselineTarget }];
+      }
+      return databasesIn(round).map((target) => ({ job: jobFor(scenario, target.server, target), target }));
+    };
     const order = ['baseline', ...options.scenarios];
 
     // One unrecorded pass over every scenario first: the JIT and the caches of every process get
@@ -86,8 +91,8 @@ async function benchDatabases(options, { freshDatabase, seed }) {
     }
 
     const baselineSamples = [];
-    const measure = async (scenario, label) => {
-      for (const { job, target } of runsOf(scenario)) {
+    const measure = async (scenario, label, round) => {
+      for (const { job, target } of runsOf(scenario, round)) {
         const isBaseline = scenario === 'baseline';
         const result = await measureRun(options, job, isBaseline || scenario === 'get');
         const samples = isBaseline ? baselineSamples : target.samples[scenario];
@@ -99,7 +104,7 @@ async function benchDatabases(options, { freshDatabase, seed }) {
     };
     for (let round = 1; round <= options.repetitions; round += 1) {
       // Baseline and scenarios take turns within each round, so drift in the machine hits both.
-      for (const scenario of order) await measure(scenario, `round ${round}`);
+      for (const scenario of order) await measure(scenario, `round ${round}`, round);
     }
     // One baseline run more, so that every scenario run has one after it as well as before it.
     await measure('baseline', 'closing');
