@@ -32,6 +32,19 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 export type ErrorStatus = (typeof ERROR_CODES)[ErrorCode]['status'];
 
+/**
+ * The codes that say what was wrong with a request's body. A request that has one is answered
+ * after its 401, 403 and 404 (the status precedence), and GET, which has no body, never has one.
+ */
+export const BODY_ERROR_CODES: readonly ErrorCode[] = [
+  'invalid_security_type',
+  'unknown_field',
+  'invalid_body',
+  'malformed_json',
+  'payload_too_large',
+  'unsupported_media_type',
+];
+
 export const ErrorBodySchema = Type.Object(
   {
     error: Type.Object(

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors.js';
+import { BODY_ERROR_CODES, type ErrorCode } from '../errors.js';
 import { errorResponses } from './error-responses.js';
 import {
   ARMING_SETTINGS_EXAMPLE,
@@ -24,15 +24,6 @@ const AUTH_AND_LOOKUP_ERRORS: readonly ErrorCode[] = [
   'site_not_found',
   'internal_error',
   'service_unavailable',
-];
-
-const BODY_ERRORS: readonly ErrorCode[] = [
-  'invalid_security_type',
-  'unknown_field',
-  'invalid_body',
-  'malformed_json',
-  'payload_too_large',
-  'unsupported_media_type',
 ];
 
 /** GET and PATCH /partner/v1/dealers/{dealerId}/sites/{siteId}/arming-settings. */
@@ -84,7 +75,7 @@ export function armingSettingsPathItem(): JsonObject {
         200: armingSettingsResponse('The arming settings, with the new security type', {
           seed: { summary: 'Now a CHeKT Video Security System', value: UPDATED_ARMING_SETTINGS_EXAMPLE },
         }),
-        ...errorResponses([...AUTH_AND_LOOKUP_ERRORS, ...BODY_ERRORS]),
+        ...errorResponses([...AUTH_AND_LOOKUP_ERRORS, ...BODY_ERROR_CODES]),
       },
     },
   };

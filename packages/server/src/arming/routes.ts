@@ -5,6 +5,7 @@ import {
   ArmingSettingsSchema,
   type ArmingSettingsUpdate,
   ArmingSettingsUpdateSchema,
+  BODY_ERROR_CODES,
   ErrorBodySchema,
   type ErrorCode,
   type Scope,
@@ -159,22 +160,15 @@ function siteIdOf(request: FastifyRequest): string {
   return (request.params as ArmingSettingsPath).siteId;
 }
 
-/** The codes that say what was wrong with a body; any other code of ours is about the request. */
-const BODY_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'invalid_security_type',
-  'unknown_field',
-  'invalid_body',
-  'malformed_json',
-  'payload_too_large',
-  'unsupported_media_type',
-]);
+/** The contract's body codes; any other code of ours is about the request. */
+const BODY_ERRORS: ReadonlySet<ErrorCode> = new Set(BODY_ERROR_CODES);
 
 /**
  * A rejected body: Fastify's parsing and validation (its own errors, 4xx), or one of ours about
  * the body, such as a content coding refused before parsing (refuseContentCodings).
  */
 function isBodyError(error: FastifyError): boolean {
-  if (error instanceof ApiError) return BODY_ERROR_CODES.has(error.code);
+  if (error instanceof ApiError) return BODY_ERRORS.has(error.code);
   const status = error.statusCode ?? 500;
   return status >= 400 && status < 500;
 }
