@@ -22,9 +22,11 @@ export const ERROR_CODES = {
   site_not_found: { status: 404, message: 'The site does not exist under that dealer' },
   not_found: { status: 404, message: 'No such endpoint' },
   method_not_allowed: { status: 405, message: 'This endpoint does not support that method' },
+  request_timeout: { status: 408, message: 'The request did not arrive in time' },
   payload_too_large: { status: 413, message: 'The request body is too large' },
   unsupported_media_type: { status: 415, message: 'The request body must be application/json' },
   rate_limited: { status: 429, message: 'Too many requests' },
+  headers_too_large: { status: 431, message: 'The request headers are too large' },
   internal_error: { status: 500, message: 'An internal error occurred' },
   service_unavailable: { status: 503, message: 'The service is temporarily unavailable; retry shortly' },
 } as const;

@@ -12,6 +12,7 @@ import { registerHealth } from './http/health.js';
 import { registerRequestContext } from './http/request-context.js';
 import { RequestLog } from './http/request-log.js';
 import { registerTraceId, traceIdOf } from './http/trace-id.js';
+import { answerUnparseable } from './http/unparseable-requests.js';
 import type { Logging } from './logging/logger.js';
 import { lazyChildLoggers } from './logging/request-logger.js';
 import { type AccessTokenSettings, AccessTokenVerifier } from './oauth/access-tokens.js';
@@ -42,6 +43,7 @@ export async function buildApp({ config, store, logging }: AppOptions): Promise<
     childLoggerFactory: lazyChildLoggers,
     logController: requestLog,
     frameworkErrors: answerUnroutable(requestLog),
+    clientErrorHandler: answerUnparseable(logger),
     // The router's own limit (100 characters) would answer a longer id with a bare 414 before
     // authentication. Node's limit on the request line bounds every id anyway, so every path goes
     // through the route's checks and answers 401, 403 or 404 like any other id that is not there.

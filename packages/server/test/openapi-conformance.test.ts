@@ -84,6 +84,10 @@ describe('the OpenAPI conformance checker', () => {
       problems(response({ method: 'PUT', status: 405, body, headers: { allow: 'GET, PUT' } })),
     ).toHaveLength(1);
     expect(problems(response({ method: 'PUT', status: 200 }))).toHaveLength(1);
+    const notFound = JSON.stringify({
+      error: { code: 'not_found', message: 'm', trace_id: 't', request_id: 't' },
+    });
+    expect(problems(response({ method: 'PUT', status: 404, body: notFound }))).toHaveLength(1);
   });
 
   it('requires the OAuth error format, not the envelope, from the token endpoint', () => {

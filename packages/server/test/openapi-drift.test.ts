@@ -309,8 +309,8 @@ const CASES: Case[] = [
     name: 'a method the probe path does not list',
     method: 'POST',
     path: LIVENESS_PATH,
-    status: 404,
-    code: 'not_found',
+    status: 405,
+    code: 'method_not_allowed',
   },
 ];
 
@@ -406,8 +406,9 @@ describe('the OpenAPI document describes what the server really answers', () => 
     const statuses = new Set(CASES.map((testCase) => testCase.status));
     const sendable = Object.values(ERROR_CODES)
       .map(({ status }) => status)
-      // 429: nothing in the server rate-limits yet; 500 has its own test below; 503 above.
-      .filter((status) => status !== 429 && status !== 500 && status !== 503);
+      // 429: nothing in the server rate-limits yet; 500 has its own test below; 503 above; 408
+      // and 431 answer bytes that never became a request, outside every operation (http-edges.test.ts).
+      .filter((status) => ![408, 429, 431, 500, 503].includes(status));
     expect([...new Set(sendable)].filter((status) => !statuses.has(status))).toEqual([]);
   });
 });

@@ -99,7 +99,9 @@ function overview(): string {
     '',
     'Errors are JSON: `{"error": {"code", "message", "trace_id", "request_id", "field"}}`, with a stable ' +
       'snake_case `code` (`field` only when one input is at fault). The token endpoint answers in ' +
-      "OAuth's own format instead (RFC 6749 §5.2). A path not listed here is a 404; a method a path does not " +
-      'list is a 405 with an `Allow` header on the arming-settings path, a 404 elsewhere.',
+      "OAuth's own format instead (RFC 6749 §5.2). A path not listed here is a 404 `not_found`; a method a " +
+      'path does not list is a 405 `method_not_allowed` with an `Allow` header. Bytes that are not an ' +
+      'HTTP/1.1 request are a 400 `bad_request`, headers over 16 KiB a 431 `headers_too_large`, and a ' +
+      'request that does not arrive in time a 408 `request_timeout`; each closes the connection.',
   ].join('\n');
 }

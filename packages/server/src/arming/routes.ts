@@ -135,15 +135,6 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
       return toArmingSettings(site);
     },
   });
-
-  app.route({
-    method: ['PUT', 'POST', 'DELETE'],
-    url: ARMING_SETTINGS_ROUTE,
-    handler: async (_request, reply) => {
-      reply.header('allow', 'GET, HEAD, PATCH');
-      throw new ApiError('method_not_allowed');
-    },
-  });
 };
 
 function located(request: FastifyRequest): SiteSummary {

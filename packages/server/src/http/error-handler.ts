@@ -21,7 +21,24 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return sendApiError(request, reply, apiError);
   });
 
-  app.setNotFoundHandler((request, reply) => sendApiError(request, reply, new ApiError('not_found')));
+  app.setNotFoundHandler((request, reply) => {
+    const allowed = methodsServedAt(app, request.url);
+    // A route that does serve this method can still find nothing there (a static file not served).
+    const pathUnknown = allowed.length === 0 || allowed.includes(request.method);
+    if (pathUnknown) return sendApiError(request, reply, new ApiError('not_found'));
+    // RFC 9110 §15.5.6: a 405 lists the methods the path does serve.
+    const notAllowed = new ApiError('method_not_allowed', { headers: { allow: allowed.join(', ') } });
+    return sendApiError(request, reply, notAllowed);
+  });
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** The methods some route answers at this URL; none when the path itself is unknown. */
+function methodsServedAt(app: FastifyInstance, url: string): string[] {
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  return METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
 }
 
 /**

@@ -88,12 +88,8 @@ export class OpenApiConformance {
     return this.routes.some(({ pattern }) => pattern.test(pathname));
   }
 
-  /**
-   * A method the path does not list: a 405 whose Allow names exactly the documented methods, or,
-   * on paths without a 405 route of their own, Fastify's 404.
-   */
+  /** A method the path does not list: a 405 whose Allow names exactly the documented methods. */
   private methodNotAllowed(where: string, response: RecordedResponse, pathItem: Json): string[] {
-    if (response.status === 404) return this.undocumented(where, response, 404, 'not_found');
     const problems = this.undocumented(where, response, 405, 'method_not_allowed');
     if (response.status !== 405) return problems;
     const documented = METHODS.filter((name) => pathItem[name]).map((name) => name.toUpperCase());

@@ -1,0 +1,168 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AUTHORIZATION_SERVER_METADATA_PATH,
+  armingSettingsPath,
+  JWKS_PATH,
+  LIVENESS_PATH,
+  TOKEN_PATH,
+} from '@chekt-partner/contract';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { logOutput } from '../src/logging/log-lines.js';
+import { createLogging } from '../src/logging/logger.js';
+import { openStore, type Store } from '../src/store/store.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { call, errorCodeOf } from './support/http.js';
+
+/**
+ * What reaches no route: bytes that never become a request, and a method the path does not
+ * serve. The real app on a real port, with its log written to a file.
+ */
+describe('requests outside the routes', () => {
+  let dir: string;
+  let database: TestDatabase;
+  let store: Store;
+  let app: FastifyInstance;
+  let url: string;
+  let port: number;
+  let readLog: () => string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'chekt-http-edges-'));
+    database = await createTestDatabase();
+    store = await openStore(database.url);
+    const logging = createLogging('info', logOutput(join(dir, 'server.log')));
+    readLog = () => {
+      logging.logger.flush();
+      return readFileSync(join(dir, 'server.log'), 'utf8');
+    };
+    app = await buildApp({ config: { tokenTtlSeconds: 3600, issuerUrl: undefined }, store, logging });
+    url = await app.listen({ port: 0, host: '127.0.0.1' });
+    port = new URL(url).port === '' ? 80 : Number(new URL(url).port);
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await store.close();
+    await database.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('bytes that are not an HTTP/1.1 request', () => {
+    it('are a 400 bad_request in the envelope, with a fresh trace id, and the connection closes', async () => {
+      const answer = parse(await exchange(port, 'NOT HTTP AT ALL\r\n\r\n'));
+      expect(answer.status).toBe(400);
+      expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(answer.headers.connection).toBe('close');
+      expect(Number(answer.headers['content-length'])).toBe(Buffer.byteLength(answer.body));
+      const body = JSON.parse(answer.body);
+      expect(body.error).toMatchObject({ code: 'bad_request', message: 'The request is not valid HTTP/1.1' });
+      expect(body.error.trace_id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(body.error.request_id).toBe(body.error.trace_id);
+      expect(answer.headers['x-partner-trace-id']).toBe(body.error.trace_id);
+    });
+
+    it('headers over the limit are a 431 headers_too_large', async () => {
+      const request = `GET ${LIVENESS_PATH} HTTP/1.1\r\nhost: x\r\nx-padding: ${'a'.repeat(20_000)}\r\n\r\n`;
+      const answer = parse(await exchange(port, request));
+      expect(answer.status).toBe(431);
+      expect(JSON.parse(answer.body).error.code).toBe('headers_too_large');
+    });
+
+    it('a request too slow to arrive is a 408 request_timeout', async () => {
+      // Node detects this on a 30 s timer; its clientError is raised here on a real connection.
+      const serverSide = new Promise<Socket>((resolve) => app.server.once('connection', resolve));
+      const client = connect(port, '127.0.0.1');
+      const received = collect(client);
+      const timeout = Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+      app.server.emit('clientError', timeout, await serverSide);
+      const answer = parse(await received);
+      expect(answer.status).toBe(408);
+      expect(JSON.parse(answer.body).error.code).toBe('request_timeout');
+    });
+
+    it('are logged by trace id and failure, never with the bytes that were read', async () => {
+      const secret = 'Bearer eyJhbGciOiJFUzI1NiJ9.not-a-real-token.signature';
+      const request = `GET / HTTP/1.1\r\nauthorization: ${secret}\r\nbad header line\r\n\r\n`;
+      const answer = parse(await exchange(port, request));
+      expect(answer.status).toBe(400);
+      const traceId = answer.headers['x-partner-trace-id'];
+      const log = readLog();
+      const line = log
+        .split('\n')
+        .filter(Boolean)
+        .map((text) => JSON.parse(text))
+        .find((entry) => entry.trace_id === traceId);
+      expect(line).toMatchObject({
+        level: 30,
+        status: 400,
+        msg: 'refused a request that could not be parsed',
+      });
+      expect(line.client_error).toMatch(/^HPE_/);
+      expect(log).not.toContain('not-a-real-token');
+    });
+
+    it('leave the server serving the next request', async () => {
+      await exchange(port, '\x00\x01\x02\r\n\r\n');
+      expect((await call(url, LIVENESS_PATH)).status).toBe(200);
+    });
+  });
+
+  describe('a method the path does not serve', () => {
+    it.each([
+      ['PUT', armingSettingsPath(12345, 1), 'GET, HEAD, PATCH'],
+      ['DELETE', `${armingSettingsPath(12345, 1)}?x=1`, 'GET, HEAD, PATCH'],
+      ['GET', TOKEN_PATH, 'POST'],
+      ['POST', JWKS_PATH, 'GET, HEAD'],
+      ['DELETE', AUTHORIZATION_SERVER_METADATA_PATH, 'GET, HEAD'],
+      ['PATCH', LIVENESS_PATH, 'GET, HEAD'],
+    ])('%s %s is a 405 that lists %s in Allow', async (method, path, allow) => {
+      const response = await call(url, path, { method });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe(allow);
+      expect(errorCodeOf(response)).toBe('method_not_allowed');
+    });
+
+    it('comes before authentication, and a path no route has is still a 404', async () => {
+      const withoutToken = await call(url, armingSettingsPath(1, 1), { method: 'POST' });
+      expect(withoutToken.status).toBe(405);
+      const unknown = await call(url, '/partner/v1/nothing-here', { method: 'POST' });
+      expect(unknown.status).toBe(404);
+      expect(errorCodeOf(unknown)).toBe('not_found');
+      expect(unknown.headers.get('allow')).toBeNull();
+    });
+  });
+});
+
+/** Writes raw bytes on a fresh connection and reads until the server closes it. */
+function exchange(port: number, bytes: string): Promise<string> {
+  const socket = connect(port, '127.0.0.1');
+  socket.write(bytes);
+  return collect(socket);
+}
+
+function collect(socket: Socket): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+/** A raw HTTP/1.1 response: status, lower-cased headers, body. */
+function parse(raw: string): { status: number; headers: IncomingMessage['headers']; body: string } {
+  const [head = '', body = ''] = raw.split('\r\n\r\n');
+  const [statusLine = '', ...headerLines] = head.split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of headerLines) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers, body };
+}
