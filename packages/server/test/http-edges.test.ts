@@ -1,8 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   AUTHORIZATION_SERVER_METADATA_PATH,
   armingSettingsPath,
@@ -10,48 +7,26 @@ import {
   LIVENESS_PATH,
   TOKEN_PATH,
 } from '@chekt-partner/contract';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { logOutput } from '../src/logging/log-lines.js';
-import { createLogging } from '../src/logging/logger.js';
-import { openStore, type Store } from '../src/store/store.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { call, errorCodeOf } from './support/http.js';
+import { buildLoggedApp, type LoggedApp } from './support/logged-app.js';
 
 /**
  * What reaches no route: bytes that never become a request, and a method the path does not
  * serve. The real app on a real port, with its log written to a file.
  */
 describe('requests outside the routes', () => {
-  let dir: string;
-  let database: TestDatabase;
-  let store: Store;
-  let app: FastifyInstance;
+  let logged: LoggedApp;
   let url: string;
   let port: number;
-  let readLog: () => string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'chekt-http-edges-'));
-    database = await createTestDatabase();
-    store = await openStore(database.url);
-    const logging = createLogging('info', logOutput(join(dir, 'server.log')));
-    readLog = () => {
-      logging.logger.flush();
-      return readFileSync(join(dir, 'server.log'), 'utf8');
-    };
-    app = await buildApp({ config: { tokenTtlSeconds: 3600, issuerUrl: undefined }, store, logging });
-    url = await app.listen({ port: 0, host: '127.0.0.1' });
-    port = new URL(url).port === '' ? 80 : Number(new URL(url).port);
+    logged = await buildLoggedApp();
+    url = await logged.app.listen({ port: 0, host: '127.0.0.1' });
+    port = Number(new URL(url).port);
   });
 
-  afterAll(async () => {
-    await app.close();
-    await store.close();
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => logged.close());
 
   describe('bytes that are not an HTTP/1.1 request', () => {
     it('are a 400 bad_request in the envelope, with a fresh trace id, and the connection closes', async () => {
@@ -76,11 +51,12 @@ describe('requests outside the routes', () => {
 
     it('a request too slow to arrive is a 408 request_timeout', async () => {
       // Node detects this on a 30 s timer; its clientError is raised here on a real connection.
-      const serverSide = new Promise<Socket>((resolve) => app.server.once('connection', resolve));
+      const server = logged.app.server;
+      const serverSide = new Promise<Socket>((resolve) => server.once('connection', resolve));
       const client = connect(port, '127.0.0.1');
       const received = collect(client);
       const timeout = Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
-      app.server.emit('clientError', timeout, await serverSide);
+      server.emit('clientError', timeout, await serverSide);
       const answer = parse(await received);
       expect(answer.status).toBe(408);
       expect(JSON.parse(answer.body).error.code).toBe('request_timeout');
@@ -92,19 +68,15 @@ describe('requests outside the routes', () => {
       const answer = parse(await exchange(port, request));
       expect(answer.status).toBe(400);
       const traceId = answer.headers['x-partner-trace-id'];
-      const log = readLog();
-      const line = log
-        .split('\n')
-        .filter(Boolean)
-        .map((text) => JSON.parse(text))
-        .find((entry) => entry.trace_id === traceId);
+      const [line, ...others] = logged.linesOf(String(traceId));
+      expect(others).toEqual([]);
       expect(line).toMatchObject({
         level: 30,
         status: 400,
         msg: 'refused a request that could not be parsed',
       });
-      expect(line.client_error).toMatch(/^HPE_/);
-      expect(log).not.toContain('not-a-real-token');
+      expect(line?.client_error).toMatch(/^HPE_/);
+      expect(logged.logText()).not.toContain('not-a-real-token');
     });
 
     it('leave the server serving the next request', async () => {

@@ -4,50 +4,28 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildApp } from '../src/app.js';
 import { ACCESS_LINE_MESSAGE, type AccessLine } from '../src/logging/access-lines.js';
 import { logOutput } from '../src/logging/log-lines.js';
 import { createLogging } from '../src/logging/logger.js';
 import { LazyChildLogger } from '../src/logging/request-logger.js';
-import { openStore, type Store } from '../src/store/store.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { buildLoggedApp, type LoggedApp } from './support/logged-app.js';
 
 /** The request log as operators' log pipelines see it: its fields, their order, the trace id. */
 describe('request logging', () => {
-  let dir: string;
-  let database: TestDatabase;
-  let store: Store;
+  let logged: LoggedApp;
   let app: FastifyInstance;
-  let flush: () => void;
+  const linesOf = (traceId: string) => logged.linesOf(traceId);
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'chekt-request-log-'));
-    database = await createTestDatabase();
-    store = await openStore(database.url);
-    const logging = createLogging('info', logOutput(join(dir, 'server.log')));
-    flush = () => logging.logger.flush();
-    app = await buildApp({ config: { tokenTtlSeconds: 3600, issuerUrl: undefined }, store, logging });
+    logged = await buildLoggedApp();
+    app = logged.app;
     app.get('/test/logs-its-own-line', async (request) => {
       request.log.warn({ detail: 'something odd' }, 'a line of its own');
       return { level: request.log.level };
     });
   });
 
-  afterAll(async () => {
-    await app.close();
-    await store.close();
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  function linesOf(traceId: string): Record<string, unknown>[] {
-    flush();
-    return readFileSync(join(dir, 'server.log'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((text) => JSON.parse(text))
-      .filter((line) => line.trace_id === traceId);
-  }
+  afterAll(() => logged.close());
 
   it("one access line per request, in the fields and order of a pino child bound to the request's trace id", async () => {
     const response = await app.inject({ url: '/partner/v1/dealers/1/sites/1/arming-settings?x=1' });
