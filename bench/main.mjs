@@ -209,6 +209,8 @@ function notesOf(options, target, samples, rows) {
       "run's ratio to the baseline interpolated between the baseline runs before and after it; " +
       'RSS after the GET (server) and baseline runs',
   ];
+  const settings = serverSettings();
+  if (settings) notes.push(`server settings from the environment: ${settings}`);
   if (rows.get && rows.baseline) {
     notes.push(
       `GET p99 / baseline p99: ${(rows.get.p99Ms / rows.baseline.p99Ms).toFixed(2)}; ` +
@@ -325,6 +327,18 @@ function percent(share) {
   return typeof share === 'number' ? `${Math.round(share * 100)}%` : '?';
 }
 
+/**
+ * The server inherits the bench's environment, so an operator setting there (e.g.
+ * `SQLITE_MMAP_MB=256 npm run bench`) changes what is measured: the table says which were set.
+ */
+const SERVER_SETTINGS = ['SQLITE_MMAP_MB', 'PG_POOL_SIZE', 'PG_STATEMENT_TIMEOUT_MS', 'TOKEN_TTL_SECONDS'];
+
+function serverSettings() {
+  const set = SERVER_SETTINGS.filter((name) => process.env[name] !== undefined);
+  if (set.length === 0) return undefined;
+  return set.map((name) => `${name}=${process.env[name]}`).join(', ');
+}
+
 function describeMachine() {
   return {
     cpus: cpus().length,
@@ -332,6 +346,7 @@ function describeMachine() {
     memoryGb: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     pinning: pinning ?? 'none (no taskset or one CPU)',
+    serverSettings: serverSettings() ?? 'none',
   };
 }
 

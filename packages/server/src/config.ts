@@ -12,6 +12,8 @@ export interface Config {
   readonly issuerUrl: string | undefined;
   readonly pgPoolSize: number;
   readonly pgStatementTimeoutMs: number;
+  /** SQLite: how much of the database file to read through a memory map (0: none, the default). */
+  readonly sqliteMmapMb: number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -49,6 +51,8 @@ export function loadConfig(env: Source, overrides: Partial<Record<keyof Config, 
       0,
       600000,
     ),
+    // SQLite's own ceiling for a map in this build is 2 GB (SQLITE_MAX_MMAP_SIZE).
+    sqliteMmapMb: integerIn('SQLITE_MMAP_MB', read('sqliteMmapMb', 'SQLITE_MMAP_MB') ?? '0', 0, 2047),
   };
   return Object.freeze(config);
 }

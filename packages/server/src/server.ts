@@ -22,6 +22,7 @@ export async function startServer(
   const store = await openStore(config.databaseUrl, {
     pgPoolSize: config.pgPoolSize,
     pgStatementTimeoutMs: config.pgStatementTimeoutMs,
+    sqliteMmapMb: config.sqliteMmapMb,
     backgroundCheckpoints: {
       events: {
         started: () => logger.info('WAL checkpoints run on a thread of their own'),

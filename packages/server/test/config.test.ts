@@ -10,6 +10,7 @@ describe('configuration', () => {
       tokenTtlSeconds: 3600,
       logLevel: 'info',
       issuerUrl: undefined,
+      sqliteMmapMb: 0,
     });
   });
 
@@ -21,6 +22,7 @@ describe('configuration', () => {
         LOG_LEVEL: 'warn',
         ISSUER_URL: 'https://partner.example.com/',
         DATABASE_URL: 'postgres://u@h/db',
+        SQLITE_MMAP_MB: '256',
       },
       { port: '9100' },
     );
@@ -30,6 +32,7 @@ describe('configuration', () => {
       logLevel: 'warn',
       issuerUrl: 'https://partner.example.com',
       databaseUrl: 'postgres://u@h/db',
+      sqliteMmapMb: 256,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -42,6 +45,8 @@ describe('configuration', () => {
     [{ ISSUER_URL: 'not a url' }, 'ISSUER_URL'],
     [{ ISSUER_URL: 'ftp://x' }, 'ISSUER_URL'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ SQLITE_MMAP_MB: '2048' }, 'SQLITE_MMAP_MB'],
+    [{ SQLITE_MMAP_MB: '-1' }, 'SQLITE_MMAP_MB'],
   ])('refuses %o, naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

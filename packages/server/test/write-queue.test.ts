@@ -39,6 +39,23 @@ describe.skipIf(testBackend() !== 'sqlite')('write queue (group commit on SQLite
     expect((await pragma('journal_mode')).rows).toEqual([{ journal_mode: 'wal' }]);
     // 2 is FULL; left unset, this build of SQLite would run WAL mode at NORMAL (1).
     expect((await pragma('synchronous')).rows).toEqual([{ synchronous: 2 }]);
+    // No memory map unless the operator asks for one (SQLITE_MMAP_MB): mapped pages count in RSS.
+    expect((await pragma('mmap_size')).rows).toEqual([{ mmap_size: 0 }]);
+  });
+
+  it('reads through a memory map of the size the operator sets, and writes as before', async () => {
+    const mapped = await openStore(database.url, { sqliteMmapMb: 64 });
+    try {
+      const size = await sql.raw('pragma mmap_size').execute(mapped.db);
+      expect(size.rows).toEqual([{ mmap_size: 64 * 1024 * 1024 }]);
+      await mapped.db
+        .insertInto('dealers')
+        .values({ id: 7, name: 'Mapped', created_at: '2026-01-01T00:00:00Z' })
+        .execute();
+      expect(await dealerIds()).toEqual([7]);
+    } finally {
+      await mapped.close();
+    }
   });
 
   it('commits concurrent writes and resolves each with its own result', async () => {
