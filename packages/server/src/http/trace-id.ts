@@ -12,7 +12,12 @@ const freshIds = new FlatUuids();
  */
 export function traceIdOf(request: IncomingMessage): string {
   const sent = request.headers[TRACE_ID_HEADER];
-  return typeof sent === 'string' && isValidTraceId(sent) ? sent : freshIds.take();
+  return typeof sent === 'string' && isValidTraceId(sent) ? sent : freshTraceId();
+}
+
+/** A fresh trace id (a UUID), for an answer to a caller who sent none or whose could not be read. */
+export function freshTraceId(): string {
+  return freshIds.take();
 }
 
 /**

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ERROR_CODES, type ErrorCode, TRACE_ID_HEADER } from '@chekt-partner/contract';
 import type { ConnectionError, FastifyBaseLogger } from 'fastify';
 import { ApiError } from '../errors.js';
 import { errorBody } from './error-handler.js';
+import { freshTraceId } from './trace-id.js';
 
 /**
  * Node's `clientError`: bytes that never became a request (not HTTP/1.1, headers over Node's
@@ -20,7 +20,7 @@ export function answerUnparseable(logger: FastifyBaseLogger | undefined) {
     // The peer is gone: there is no one to answer.
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
     const apiError = apiErrorOf(error);
-    const traceId = randomUUID();
+    const traceId = freshTraceId();
     const status = ERROR_CODES[apiError.code].status;
     logger?.info(
       { trace_id: traceId, status, client_error: error.code },
