@@ -104,7 +104,7 @@ describe('security-type changes made in the same turn', () => {
   });
 
   // SQLite's group commit runs on the connection synchronously, not through queryAll; its one
-  // transaction per turn is checked in write-queue.test.ts.
+  // transaction per turn is checked in group-commit.test.ts.
   it.runIf(testBackend() === 'postgres')('sends one statement per turn on PostgreSQL', async () => {
     const queries = countQueries(store);
     await Promise.all([10, 11, 12].map((siteId) => changes.apply(change(siteId, 4))));

@@ -1,9 +1,9 @@
 import { statSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GroupCommit } from '../src/store/group-commit.js';
 import { openStore, type SqliteStore } from '../src/store/store.js';
 import type { CheckpointResult, WalCheckpointer } from '../src/store/wal-checkpointer.js';
-import { GroupCommit } from '../src/store/write-queue.js';
 import { createTestDatabase, type TestDatabase, testBackend } from './support/database.js';
 
 /** Short cycles, so a test sees several in well under a second. */

@@ -5,7 +5,7 @@ import { perTurnBatches } from '../batched-lookup.js';
 import { reusableQuery } from '../reusable-query.js';
 import type { Database } from '../schema.js';
 import type { PostgresStore, SqliteStore, Store } from '../store.js';
-import { GroupCommit } from '../write-queue.js';
+import { GroupCommit } from '../group-commit.js';
 import { insertHistory } from './arming-history.js';
 import { type SiteSummary, siteForChange } from './sites.js';
 

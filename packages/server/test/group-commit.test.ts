@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GroupCommit } from '../src/store/group-commit.js';
 import { findSite } from '../src/store/repositories/sites.js';
 import { openStore, type SqliteStore } from '../src/store/store.js';
-import { GroupCommit } from '../src/store/write-queue.js';
 import { createTestDatabase, type TestDatabase, testBackend } from './support/database.js';
 
 // Group commit is how SQLite writes; PostgreSQL writes each change as one statement instead
