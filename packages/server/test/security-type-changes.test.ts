@@ -1,6 +1,8 @@
 import type { SecurityType } from '@chekt-partner/contract';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Provisioning } from '../src/provisioning/provisioning.js';
+import { isDatabaseUnavailable } from '../src/store/availability.js';
 import { listArmingHistory } from '../src/store/repositories/arming-history.js';
 import {
   type SecurityTypeChange,
@@ -110,4 +112,34 @@ describe('security-type changes made in the same turn', () => {
     await Promise.all([10, 11, 12].map((siteId) => changes.apply(change(siteId, 4))));
     expect(queries()).toBe(1);
   });
+
+  // A statement that times out (or a database that cannot be reached) would take as long again for
+  // each change retried alone: the whole turn must fail at once, as a 503, with nothing written.
+  it.runIf(testBackend() === 'postgres')(
+    'fails the whole turn at once when its statement times out, retrying no change alone',
+    async () => {
+      const impatient = await openStore(database.url, { pgStatementTimeoutMs: 300 });
+      const locker = new pg.Client({ connectionString: database.url });
+      await locker.connect();
+      try {
+        await locker.query('begin');
+        await locker.query('select id from sites where id in (10, 11, 12) for update');
+        const statements = countQueries(impatient);
+        const changesOfImpatient = securityTypeChangesFor(impatient);
+        const outcomes = await Promise.allSettled(
+          [10, 11, 12].map((siteId) => changesOfImpatient.apply(change(siteId, 4))),
+        );
+        for (const outcome of outcomes) {
+          expect(outcome.status).toBe('rejected');
+          expect(isDatabaseUnavailable((outcome as PromiseRejectedResult).reason)).toBe(true);
+        }
+        expect(statements()).toBe(1);
+        await locker.query('rollback');
+        for (const siteId of [10, 11, 12]) expect(await chainOf(siteId)).toEqual([]);
+      } finally {
+        await locker.end();
+        await impatient.close();
+      }
+    },
+  );
 });

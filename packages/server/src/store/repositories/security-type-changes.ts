@@ -1,11 +1,12 @@
 import type { SecurityType } from '@chekt-partner/contract';
 import DataLoader from 'dataloader';
 import { CompiledQuery, type Kysely, sql } from 'kysely';
+import { isDatabaseUnavailable } from '../availability.js';
 import { perTurnBatches } from '../batched-lookup.js';
+import { GroupCommit } from '../group-commit.js';
 import { reusableQuery } from '../reusable-query.js';
 import type { Database } from '../schema.js';
 import type { PostgresStore, SqliteStore, Store } from '../store.js';
-import { GroupCommit } from '../group-commit.js';
 import { insertHistory } from './arming-history.js';
 import { type SiteSummary, siteForChange } from './sites.js';
 
@@ -99,13 +100,19 @@ function changeOnSqlite(store: SqliteStore, change: SecurityTypeChange): SiteSum
  * PostgreSQL: the changes of one turn go out as one statement (changesInOneStatement), at most one
  * per site: a site's second change in the same turn goes into the next statement, which reads the
  * first one's result. If a statement fails, each of its changes is retried alone
- * (changeInOneStatement), so a change that cannot be made fails by itself.
+ * (changeInOneStatement), so a change that cannot be made fails by itself. Not when the database
+ * is unavailable (unreachable, or a statement timed out): a retry would wait as long again, once
+ * per change, so every change not yet made fails at once with that error (a 503).
  */
 function changesOnPostgres(store: PostgresStore): SecurityTypeChanges {
   const batches = new DataLoader<SecurityTypeChange, SiteSummary | undefined>(async (changes) => {
     const results = new Map<SecurityTypeChange, SiteSummary | undefined | Error>();
     for (const round of oneChangePerSite(changes)) {
-      await applyRound(store, round, results);
+      const outage = await applyRound(store, round, results);
+      if (outage) {
+        for (const change of changes) if (!results.has(change)) results.set(change, outage);
+        break;
+      }
     }
     return changes.map((change) => results.get(change));
   }, perTurnBatches());
@@ -125,24 +132,36 @@ function oneChangePerSite(changes: readonly SecurityTypeChange[]): SecurityTypeC
   return rounds;
 }
 
+/**
+ * Makes one round's changes and records each one's outcome in `results`. Returns the error when
+ * the database turned out to be unavailable; the changes it left without an outcome were not made.
+ */
 async function applyRound(
   store: PostgresStore,
   round: SecurityTypeChange[],
   results: Map<SecurityTypeChange, SiteSummary | undefined | Error>,
-): Promise<void> {
+): Promise<Error | undefined> {
   try {
     const rows = await store.queryAll(changesInOneStatement(round));
     const bySite = new Map(rows.map((row) => [Number(row.id), row]));
     for (const change of round) results.set(change, bySite.get(change.siteId));
-  } catch {
-    for (const change of round) {
-      try {
-        results.set(change, await store.queryFirst(changeInOneStatement(store.db, change)));
-      } catch (error) {
-        results.set(change, error instanceof Error ? error : new Error(String(error)));
-      }
+    return undefined;
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) return asError(error);
+  }
+  for (const change of round) {
+    try {
+      results.set(change, await store.queryFirst(changeInOneStatement(store.db, change)));
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) return asError(error);
+      results.set(change, asError(error));
     }
   }
+  return undefined;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /**
