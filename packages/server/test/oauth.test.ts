@@ -77,6 +77,19 @@ describe('POST /oauth/token (RFC 6749 §4.4 client credentials)', () => {
     expect((await call(server.url, EXAMPLE, { token })).status).toBe(200);
   });
 
+  it('client_secret_basic with the same client_id in the body too (RFC 6749 §3.2.1), as some libraries send it', async () => {
+    const response = await tokenRequest(
+      server.url,
+      form({ grant_type: 'client_credentials', client_id: client.clientId }),
+      {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basic(client.clientId, client.clientSecret),
+      },
+    );
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ token_type: 'Bearer' });
+  });
+
   it('a narrower scope can be asked for, and is enforced (403 insufficient_scope)', async () => {
     const readOnly = await fetchToken(server.url, client, 'arming_settings:read');
     expect((await call(server.url, EXAMPLE, { token: readOnly })).status).toBe(200);
@@ -124,6 +137,31 @@ describe('POST /oauth/token (RFC 6749 §4.4 client credentials)', () => {
         authorization: basic(client.clientId, client.clientSecret),
       });
       expectOAuthError(response, 400, 'invalid_request');
+      const anotherClientId = await tokenRequest(
+        server.url,
+        form({ grant_type: 'client_credentials', client_id: 'cp_another' }),
+        {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: basic(client.clientId, client.clientSecret),
+        },
+      );
+      expectOAuthError(anotherClientId, 400, 'invalid_request');
+    });
+
+    // No client id has a control character; PostgreSQL would refuse a NUL in text outright, and
+    // the lookup it shares with the turn's other token requests would fail them all.
+    it('invalid_client (401): a client_id that is not printable ASCII, beside a valid request', async () => {
+      const [inBody, inBasic, other] = await Promise.all([
+        tokenRequest(server.url, form({ ...valid(), client_id: '\u0000' })),
+        tokenRequest(server.url, form({ grant_type: 'client_credentials' }), {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: basic('cp\u0000\n', 'secret'),
+        }),
+        tokenRequest(server.url, form(valid())),
+      ]);
+      expectOAuthError(inBody, 401, 'invalid_client');
+      expectOAuthError(inBasic, 401, 'invalid_client');
+      expect(other.status).toBe(200);
     });
 
     it('invalid_request: a body in a content coding, with Accept-Encoding: identity', async () => {
