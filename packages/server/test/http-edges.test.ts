@@ -108,6 +108,21 @@ describe('requests outside the routes', () => {
       expect(errorCodeOf(unknown)).toBe('not_found');
       expect(unknown.headers.get('allow')).toBeNull();
     });
+
+    // Fastify reads a body before its not-found handler; none of these bodies may decide the answer.
+    it.each([
+      ['POST', armingSettingsPath(12345, 1), 'application/x-www-form-urlencoded', 405, 'security_type=3'],
+      ['PUT', armingSettingsPath(12345, 1), 'application/json', 405, '{'],
+      ['DELETE', armingSettingsPath(12345, 1), 'text/plain', 405, 'x'],
+      ['PUT', armingSettingsPath(12345, 1), 'application/json', 405, `"${'x'.repeat(20_000)}"`],
+      ['POST', '/partner/v1/nothing-here', 'application/json', 404, '{'],
+      ['PUT', '/partner/v1/nothing-here', 'application/xml', 404, '<a/>'],
+    ])('%s %s with a %s body is still a %i', async (method, path, contentType, status, body) => {
+      const response = await call(url, path, { method, headers: { 'content-type': contentType }, body });
+      expect(response.status).toBe(status);
+      expect(errorCodeOf(response)).toBe(status === 405 ? 'method_not_allowed' : 'not_found');
+      expect(response.headers.get('x-partner-trace-id')).toMatch(/^[0-9a-f-]{36}$/);
+    });
   });
 });
 

@@ -13,7 +13,7 @@ export const RETRY_AFTER_SECONDS = 2;
  */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
-    const apiError = toApiError(error as FastifyError);
+    const apiError = notRoutedBody(app, request, error as FastifyError) ?? toApiError(error as FastifyError);
     const status = ERROR_CODES[apiError.code].status;
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
@@ -21,15 +21,31 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return sendApiError(request, reply, apiError);
   });
 
-  app.setNotFoundHandler((request, reply) => {
-    const allowed = methodsServedAt(app, request.url);
-    // A route that does serve this method can still find nothing there (a static file not served).
-    const pathUnknown = allowed.length === 0 || allowed.includes(request.method);
-    if (pathUnknown) return sendApiError(request, reply, new ApiError('not_found'));
-    // RFC 9110 §15.5.6: a 405 lists the methods the path does serve.
-    const notAllowed = new ApiError('method_not_allowed', { headers: { allow: allowed.join(', ') } });
-    return sendApiError(request, reply, notAllowed);
-  });
+  app.setNotFoundHandler((request, reply) => sendApiError(request, reply, notRoutedError(app, request)));
+}
+
+/**
+ * Fastify reads a body before its not-found handler runs, so a body no route takes can fail to
+ * parse first (a form POSTed to an arming path, broken JSON PUT to an unknown path). Its answer is
+ * still the 405 or 404 the request would have had without a body.
+ */
+function notRoutedBody(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  error: FastifyError,
+): ApiError | undefined {
+  if (!request.is404 || !error.code?.startsWith('FST_ERR_CTP_')) return undefined;
+  return notRoutedError(app, request);
+}
+
+/** A 404 for a path no route serves, a 405 for a method the path does not serve. */
+function notRoutedError(app: FastifyInstance, request: FastifyRequest): ApiError {
+  const allowed = methodsServedAt(app, request.url);
+  // A route that does serve this method can still find nothing there (a static file not served).
+  const pathUnknown = allowed.length === 0 || allowed.includes(request.method);
+  if (pathUnknown) return new ApiError('not_found');
+  // RFC 9110 §15.5.6: a 405 lists the methods the path does serve.
+  return new ApiError('method_not_allowed', { headers: { allow: allowed.join(', ') } });
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
