@@ -49,6 +49,10 @@ export async function buildApp({ config, store, logging }: AppOptions): Promise<
     // through the route's checks and answers 401, 403 or 404 like any other id that is not there.
     routerOptions: { maxParamLength: maxHeaderSize },
     bodyLimit: BODY_LIMIT_BYTES,
+    // While shutting down, a request that still arrives on an open keep-alive connection is served
+    // in full (its answer says `Connection: close`): Fastify's default is a bare 503 without the
+    // envelope or the trace id. The database closes only after the last connection has.
+    return503OnClosing: false,
     // Never coerce "3" into 3 or drop unknown fields: a misspelt request must be a 400, not a silent 200.
     ajv: {
       customOptions: {

@@ -57,6 +57,20 @@ export function loadConfig(env: Source, overrides: Partial<Record<keyof Config, 
   return Object.freeze(config);
 }
 
+/**
+ * What a valid configuration may still get wrong, for the server to warn about at start. Listening
+ * on every address without ISSUER_URL, tokens and the discovery document can only name
+ * `localhost`, which no other machine can reach.
+ */
+export function configWarnings(config: Pick<Config, 'host' | 'issuerUrl'>): string[] {
+  const everyAddress = config.host === '0.0.0.0' || config.host === '::';
+  if (!everyAddress || config.issuerUrl) return [];
+  return [
+    `HOST=${config.host} without ISSUER_URL: tokens and /.well-known/oauth-authorization-server ` +
+      'name http://localhost as the issuer; set ISSUER_URL to the address integrators use',
+  ];
+}
+
 function integerIn(name: string, text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text)) throw new ConfigError(`${name} must be an integer, got "${text}"`);
   const value = Number(text);
@@ -98,7 +112,12 @@ function issuerUrl(text: string | undefined): string | undefined {
   return text.replace(/\/+$/, '');
 }
 
-/** A database URL fit for a log line or an error message: the password replaced. */
+/**
+ * A database URL fit for a log line or an error message: the password replaced, whether it is
+ * in the user info or, as node-postgres also reads it, a `password` or `sslpassword` parameter.
+ */
 export function redactUrl(text: string): string {
-  return text.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+  return text
+    .replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@')
+    .replace(/([?&](?:ssl)?password=)[^&#]*/gi, '$1***');
 }

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
-import type { Config } from './config.js';
-import { redactUrl } from './config.js';
+import { type Config, configWarnings, redactUrl } from './config.js';
 import { createLogging, type Logging } from './logging/logger.js';
 import { openStore } from './store/store.js';
 
@@ -39,6 +38,7 @@ export async function startServer(
     await store.close();
     logger.info('database closed');
   });
+  for (const warning of configWarnings(config)) logger.warn(warning);
   const url = await app.listen({ port: config.port, host: config.host });
   logger.info({ url, database: redactUrl(config.databaseUrl), dialect: store.dialect }, 'server listening');
   return { url, close: () => app.close() };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, redactUrl } from '../src/config.js';
+import { ConfigError, configWarnings, loadConfig, redactUrl } from '../src/config.js';
 
 describe('configuration', () => {
   it('has defaults that need no setup', () => {
@@ -52,7 +52,27 @@ describe('configuration', () => {
     expect(() => loadConfig(env)).toThrow(name);
   });
 
+  it('warns when it listens on every address and can only name localhost as the issuer', () => {
+    expect(configWarnings(loadConfig({}))).toEqual([]);
+    for (const host of ['0.0.0.0', '::']) {
+      expect(configWarnings(loadConfig({ HOST: host }))).toEqual([expect.stringContaining('set ISSUER_URL')]);
+      expect(configWarnings(loadConfig({ HOST: host, ISSUER_URL: 'https://partner.example.com' }))).toEqual(
+        [],
+      );
+    }
+  });
+
   it('never prints a database password', () => {
     expect(redactUrl('postgres://app:s3cret@db:5432/x')).toBe('postgres://app:***@db:5432/x');
+    // node-postgres also takes the password (and the SSL key's) from the query string.
+    expect(redactUrl('postgres://app@db/x?password=s3cret&sslmode=require')).toBe(
+      'postgres://app@db/x?password=***&sslmode=require',
+    );
+    expect(redactUrl('postgres://app@db/x?sslmode=require&SSLPASSWORD=k3y#f')).toBe(
+      'postgres://app@db/x?sslmode=require&SSLPASSWORD=***#f',
+    );
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://app@db/x?password=s3cret' })).toThrow(
+      'mysql://app@db/x?password=***',
+    );
   });
 });

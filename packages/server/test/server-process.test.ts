@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { armingSettingsPath } from '@chekt-partner/contract';
+import { armingSettingsPath, READINESS_PATH } from '@chekt-partner/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/store/store.js';
 import { runCli } from './support/cli.js';
@@ -143,37 +143,82 @@ describe('the server process', () => {
     expect(output).not.toContain(client.clientSecret);
   });
 
+  // The machine's PostgreSQL trusts local connections, so it ignores the password it is given.
+  it.runIf(testBackend() === 'postgres')(
+    'never logs a database password given as a URL parameter',
+    async () => {
+      const url = new URL(database.url);
+      url.searchParams.set('password', 'never-in-a-log');
+      const another = await startServerProcess({ db: url.toString() });
+      try {
+        expect((await call(another.url, READINESS_PATH)).status).toBe(200);
+      } finally {
+        await another.stop();
+      }
+      const output = another.stdout.join('\n') + another.stderr.join('\n');
+      expect(output).toContain('password=***');
+      expect(output).not.toContain('never-in-a-log');
+    },
+  );
+
+  /** The server again, once the one stopping has exited: the tests after a failed one still run. */
+  async function restarted(exit: Promise<number | null>): Promise<ServerProcess> {
+    await exit;
+    return startServerProcess({ db: database.url });
+  }
+
   it('on SIGTERM, finishes in-flight requests, then exits 0', async () => {
     const token = await fetchToken(server.url, client);
     // A request whose body is still arriving when SIGTERM lands: the server has accepted it and
     // must answer it in full before it exits.
     const body = '{"security_type":2}';
-    const { hostname, port } = new URL(server.url);
-    const socket = connect(Number(port), hostname);
-    await once(socket, 'connect');
-    const answer = new Promise<string>((resolve) => {
-      let text = '';
-      socket.on('data', (chunk) => {
-        text += chunk.toString();
-      });
-      socket.on('close', () => resolve(text));
-    });
-    socket.write(
-      `PATCH ${EXAMPLE} HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${token}\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 5)}`,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const connection = await rawConnection(server.url);
+    connection.write(patchHead(token, body.length, 'close') + body.slice(0, 5));
+    await pause(200);
     const exit = server.stop('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    socket.write(body.slice(5));
-    const response = await answer;
-    expect(response).toMatch(/^HTTP\/1.1 200/);
-    expect(response).toContain('"security_type":2');
-    expect(await exit).toBe(0);
-    const log = server.stdout.join('\n');
-    expect(log.indexOf('"status":200')).toBeGreaterThan(-1);
-    expect(log.lastIndexOf('database closed')).toBeGreaterThan(log.lastIndexOf('request completed'));
-    server = await startServerProcess({ db: database.url });
+    try {
+      await pause(200);
+      connection.write(body.slice(5));
+      const response = await connection.closed;
+      expect(response).toMatch(/^HTTP\/1.1 200/);
+      expect(response).toContain('"security_type":2');
+      expect(await exit).toBe(0);
+      const log = server.stdout.join('\n');
+      expect(log.indexOf('"status":200')).toBeGreaterThan(-1);
+      expect(log.lastIndexOf('database closed')).toBeGreaterThan(log.lastIndexOf('request completed'));
+    } finally {
+      server = await restarted(exit);
+    }
+  });
+
+  it('on SIGTERM, answers a request that arrives on a busy keep-alive connection in full, then closes it', async () => {
+    const token = await fetchToken(server.url, client);
+    const body = '{"security_type":3}';
+    const connection = await rawConnection(server.url);
+    connection.write(patchHead(token, body.length, 'keep-alive') + body.slice(0, 5));
+    await pause(200);
+    const exit = server.stop('SIGTERM');
+    try {
+      await pause(200);
+      // The rest of the PATCH, and a GET behind it on the same connection, which the server reads
+      // while it is shutting down. Fastify's own answer would be a bare 503, without the envelope.
+      const traceId = '550e8400-e29b-41d4-a716-123456789000';
+      connection.write(
+        body.slice(5) +
+          `GET ${EXAMPLE} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n` +
+          `x-partner-trace-id: ${traceId}\r\n\r\n`,
+      );
+      const [patched, read] = (await connection.closed).split(/(?=HTTP\/1\.1 )/);
+      expect(patched).toMatch(/^HTTP\/1.1 200/);
+      expect(patched).toContain('"security_type":3');
+      expect(read).toMatch(/^HTTP\/1.1 200/);
+      expect(read).toMatch(/\r\nconnection: close\r\n/i);
+      expect(read).toContain(`x-partner-trace-id: ${traceId}`);
+      expect(read).toContain('"external_site_id":"1234567890"');
+      expect(await exit).toBe(0);
+    } finally {
+      server = await restarted(exit);
+    }
   });
 
   it.skipIf(testBackend() !== 'sqlite')(
@@ -236,3 +281,32 @@ describe('the server process', () => {
     server = await startServerProcess({ db: database.url });
   });
 });
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The head of a PATCH of the example site, its body to follow. */
+function patchHead(token: string, contentLength: number, connection: 'close' | 'keep-alive'): string {
+  return (
+    `PATCH ${EXAMPLE} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n` +
+    `Content-Type: application/json\r\nContent-Length: ${contentLength}\r\nConnection: ${connection}\r\n\r\n`
+  );
+}
+
+/** A raw TCP connection to the server: bytes go out as written, and `closed` is all it answered. */
+async function rawConnection(
+  serverUrl: string,
+): Promise<{ write(text: string): void; closed: Promise<string> }> {
+  const { hostname, port } = new URL(serverUrl);
+  const socket = connect(Number(port), hostname);
+  await once(socket, 'connect');
+  const closed = new Promise<string>((resolve) => {
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += chunk.toString();
+    });
+    socket.on('close', () => resolve(text));
+  });
+  return { write: (text) => socket.write(text), closed };
+}
