@@ -174,6 +174,24 @@ describe('the operator CLI, chekt-partner', () => {
     }
   });
 
+  it('serve --demo on a database whose site 1 is taken stops with exit 1 and writes nothing', async () => {
+    const takenDb = await createTestDatabase();
+    try {
+      const onTaken = (...args: string[]) => runCli([...args, '--db', takenDb.url]);
+      expect(onTaken('dealer', 'add', '7', '--name', 'Other').status).toBe(0);
+      expect(
+        onTaken('site', 'add', '--dealer', '7', '--external-id', 'x', '--name', 'X', '--site-id', '1').status,
+      ).toBe(0);
+      const demo = onTaken('serve', '--demo', '--port', '0');
+      expect(demo.status).toBe(1);
+      expect(demo.stderr).toContain('site id 1 is already taken');
+      // Not even the demo's dealer was added: it can still be added by hand.
+      expect(onTaken('dealer', 'add', '12345', '--name', 'Example').status).toBe(0);
+    } finally {
+      await takenDb.drop();
+    }
+  });
+
   it('serve: a bad flag value stops with exit 2 and names the setting', () => {
     const result = runCli(['serve', '--port', 'eighty', '--db', database.url]);
     expect(result.status).toBe(2);

@@ -3,7 +3,13 @@ import type { Kysely } from 'kysely';
 import { generateClientId, generateClientSecret, hashClientSecret } from '../oauth/client-secrets.js';
 import { findClient, insertClient, revokeClient, updateClientSecret } from '../store/repositories/clients.js';
 import { findDealer, insertDealer } from '../store/repositories/dealers.js';
-import { findSiteByExternalId, insertSite, nextSiteId, type SiteRow } from '../store/repositories/sites.js';
+import {
+  findSiteByExternalId,
+  insertSite,
+  nextSiteId,
+  type SiteRow,
+  siteIdTaken,
+} from '../store/repositories/sites.js';
 import type { Database } from '../store/schema.js';
 
 /** A provisioning request that conflicts with what is stored (not a usage mistake). */
@@ -47,8 +53,7 @@ export class Provisioning {
     const now = this.now().toISOString();
     return this.db.transaction().execute(async (trx) => {
       const id = site.siteId ?? (await nextSiteId(trx));
-      const taken = await trx.selectFrom('sites').select('id').where('id', '=', id).executeTakeFirst();
-      if (taken) throw new ProvisioningError(`site id ${id} is already taken`);
+      if (await siteIdTaken(trx, id)) throw new ProvisioningError(`site id ${id} is already taken`);
       const row: SiteRow = {
         id,
         dealer_id: site.dealerId,
@@ -96,6 +101,12 @@ export class Provisioning {
   async seedDemo(): Promise<{ seeded: boolean; client: NewClient }> {
     const seeded = !(await findDealer(this.db, DEMO.dealerId));
     if (seeded) {
+      // Checked before the dealer is added: a demo dealer without its site would never get one.
+      if (await siteIdTaken(this.db, DEMO.siteId)) {
+        throw new ProvisioningError(
+          `site id ${DEMO.siteId} is already taken, and the demo needs it: use --demo with another database`,
+        );
+      }
       await this.addDealer(DEMO.dealerId, DEMO.dealerName);
       await this.addSite({
         dealerId: DEMO.dealerId,

@@ -14,7 +14,8 @@ interface SiteKey extends Record<string, unknown> {
 
 // The site a SQLite PATCH is about to change, with the head of its history chain; the dealer is
 // part of the WHERE, so a site of another dealer is simply not found. Compiled once
-// (reusableQuery), not per request. GET and PATCH locate sites with findSite below.
+// (reusableQuery), not per request. A GET locates its site with findSite below, and so does a
+// PATCH whose body is rejected (its 404 comes first).
 export const siteForChange = reusableQuery(['siteId', 'dealerId'], (db: Kysely<Database>, p: SiteKey) =>
   db
     .selectFrom('sites')
@@ -46,6 +47,11 @@ const siteById = batchedLookup(
   (db, idIsOneOf) => db.selectFrom('sites').select(LOCATED_SITE_COLUMNS).where(idIsOneOf),
   (row) => Number(row.id),
 );
+
+export async function siteIdTaken(db: Kysely<Database>, siteId: number): Promise<boolean> {
+  const row = await db.selectFrom('sites').select('id').where('id', '=', siteId).executeTakeFirst();
+  return row !== undefined;
+}
 
 export async function insertSite(db: Kysely<Database>, site: SiteRow): Promise<void> {
   await db.insertInto('sites').values(site).execute();
