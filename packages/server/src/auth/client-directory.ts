@@ -14,7 +14,7 @@ export type ClientStanding =
 
 /**
  * How long a client's standing is trusted before the database is asked again. This bounds how
- * long a revoked client's live token keeps working (the promise is 5 s), on every instance.
+ * long a revoked client's live token keeps working, on every instance: the README promises 2 s.
  */
 export const CLIENT_STANDING_TTL_MS = 2000;
 
@@ -40,8 +40,10 @@ export class ClientDirectory {
       (standing) => {
         entry.known = standing;
       },
-      // A failed lookup (database down) must not be remembered.
-      () => this.entries.delete(clientId),
+      // A failed lookup (database down) must not be remembered; a newer entry may have replaced it.
+      () => {
+        if (this.entries.get(clientId) === entry) this.entries.delete(clientId);
+      },
     );
     return entry.standing;
   }
