@@ -1,4 +1,4 @@
-import { TRACE_ID_HEADER } from '@chekt-partner/contract/trace-id';
+import { isValidTraceId, TRACE_ID_HEADER } from '@chekt-partner/contract/trace-id';
 import { unlessAborted } from './cancellation.js';
 import { errorFromResponse } from './error-from-response.js';
 import type { TokenCache } from './token-cache.js';
@@ -7,7 +7,7 @@ import { send, type TransportSettings } from './transport.js';
 
 /** Per-call options every operation takes. */
 export interface RequestOptions {
-  /** Sent as x-partner-trace-id; a fresh UUID when omitted. */
+  /** Sent as x-partner-trace-id (1-128 visible ASCII characters); a fresh UUID when omitted. */
   traceId?: string;
   /** Cancels the call (and any pause between retries); the signal's reason is thrown. */
   signal?: AbortSignal;
@@ -32,7 +32,7 @@ export class ApiRequester {
     json: object | undefined,
     options: RequestOptions = {},
   ): Promise<ApiAnswer> {
-    const traceId = options.traceId ?? newTraceId();
+    const traceId = traceIdFor(options);
     for (let refreshed = false; ; refreshed = true) {
       const token = await unlessAborted(this.tokens.token(), options.signal);
       const response = await send(this.transport, {
@@ -60,4 +60,16 @@ export class ApiRequester {
       throw errorFromResponse(response.status, response.headers, response.body, traceId);
     }
   }
+}
+
+/**
+ * The caller's trace id, checked as the API checks it (visible ASCII, 1-128 characters): fetch
+ * would refuse a control character in a header, and the API answers anything else 400.
+ */
+function traceIdFor(options: RequestOptions): string {
+  if (options.traceId === undefined) return newTraceId();
+  if (!isValidTraceId(options.traceId)) {
+    throw new TypeError('traceId must be 1-128 visible ASCII characters (no spaces or control characters)');
+  }
+  return options.traceId;
 }

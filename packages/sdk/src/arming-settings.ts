@@ -14,12 +14,7 @@ export class ArmingSettingsResource {
     siteId: string | number,
     options?: RequestOptions,
   ): Promise<ArmingSettings> {
-    const { body, traceId } = await this.api.request(
-      'GET',
-      armingSettingsPath(dealerId, siteId),
-      undefined,
-      options,
-    );
+    const { body, traceId } = await this.api.request('GET', pathOf(dealerId, siteId), undefined, options);
     return expectArmingSettings(body, traceId);
   }
 
@@ -32,12 +27,28 @@ export class ArmingSettingsResource {
   ): Promise<ArmingSettings> {
     const { body, traceId } = await this.api.request(
       'PATCH',
-      armingSettingsPath(dealerId, siteId),
+      pathOf(dealerId, siteId),
       { security_type: update.security_type },
       options,
     );
     return expectArmingSettings(body, traceId);
   }
+}
+
+/**
+ * The path, for ids that can be sent: an empty id would leave a `//` in it, and URL parsing turns
+ * `.` and `..` (even percent-encoded) into a move up the path, so the request would go elsewhere.
+ */
+function pathOf(dealerId: string | number, siteId: string | number): string {
+  return armingSettingsPath(sendableId('dealerId', dealerId), sendableId('siteId', siteId));
+}
+
+function sendableId(name: string, id: string | number): string {
+  const text = String(id);
+  if (text === '' || text === '.' || text === '..') {
+    throw new TypeError(`${name} "${text}" cannot be sent in a URL path`);
+  }
+  return text;
 }
 
 /** The documented shape, checked, so a wrong base URL fails here rather than somewhere downstream. */

@@ -43,7 +43,7 @@ export class ChektPartnerClient {
     const transport: TransportSettings = {
       // Bound, so a fetch that relies on `this` being globalThis (browsers) still works.
       fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
-      timeoutMs: positiveInteger('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      timeoutMs: timeout('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
       maxRetries: nonNegativeInteger('maxRetries', options.maxRetries ?? DEFAULT_MAX_RETRIES),
     };
     const tokens = new TokenCache(() => requestAccessToken(transport, tokenUrl, credentials));
@@ -66,14 +66,23 @@ function httpUrl(name: string, value: unknown): string {
   } catch {
     throw new TypeError(`${name} must be an absolute URL, got "${text}"`);
   }
+  // fetch refuses such a URL, and an error message that quoted it would print the password.
+  if (url.username !== '' || url.password !== '') {
+    throw new TypeError(`${name} must not contain credentials: pass clientId and clientSecret`);
+  }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TypeError(`${name} must be an http(s) URL, got "${text}"`);
   }
   return text;
 }
 
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) throw new TypeError(`${name} must be a positive integer`);
+/** setTimeout's (and AbortSignal.timeout's) own ceiling: a longer delay would fire at once. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+function timeout(name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0 || value > MAX_TIMEOUT_MS) {
+    throw new TypeError(`${name} must be an integer from 1 to ${MAX_TIMEOUT_MS} (ms)`);
+  }
   return value;
 }
 

@@ -40,7 +40,9 @@ export function errorFromResponse(
   if (status === 429) {
     return new ChektRateLimitError(status, code, message, traceId, parseRetryAfter(headers, Date.now()));
   }
-  if (status >= 500) return new ChektServerError(status, code, message, traceId);
+  if (status >= 500) {
+    return new ChektServerError(status, code, message, traceId, parseRetryAfter(headers, Date.now()));
+  }
   return new ChektApiError(status, code, message, traceId);
 }
 

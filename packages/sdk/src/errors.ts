@@ -72,6 +72,13 @@ export class ChektRateLimitError extends ChektApiError {
 /** 5xx: the server failed; retrying (if allowed) did not help. */
 export class ChektServerError extends ChektApiError {
   override name = 'ChektServerError';
+  /** Seconds the server asked us to wait (Retry-After, sent with a 503), when it said. */
+  readonly retryAfter: number | undefined;
+
+  constructor(status: number, code: ChektErrorCode, message: string, traceId: string, retryAfter?: number) {
+    super(status, code, message, traceId);
+    this.retryAfter = retryAfter;
+  }
 }
 
 /** No answer at all: the connection failed (DNS, refused, reset). */

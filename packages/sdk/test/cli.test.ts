@@ -154,6 +154,18 @@ describe('exit code 2: wrong usage', () => {
     expect(result.stderr).toContain(message);
   });
 
+  it.each([
+    [['arming', 'set', '12345', '1', '7', '--json'], '<type> must be 1-4'],
+    [['arming', 'get', '12345', '1', '--verbose', '--json'], "Unknown option '--verbose'"],
+  ])('under --json, %j prints the usage error as one JSON document too', async (args, message) => {
+    const result = await runChekt(args, env);
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({
+      error: { code: 'usage', message: expect.stringContaining(message) },
+    });
+    expect(result.stderr).toContain(message);
+  });
+
   it('missing credentials name the variable to set', async () => {
     const result = await runChekt(['arming', 'get', '12345', '1'], { CHEKT_BASE_URL: api.url });
     expect(result.code).toBe(2);

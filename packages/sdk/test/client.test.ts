@@ -75,6 +75,40 @@ describe('happy paths', () => {
     expect(() => new ChektPartnerClient({ ...api.client, baseUrl: api.url, timeoutMs: 0 })).toThrow(
       /timeoutMs/,
     );
+    // Beyond setTimeout's ceiling every attempt would time out at once.
+    expect(() => new ChektPartnerClient({ ...api.client, baseUrl: api.url, timeoutMs: 2 ** 31 })).toThrow(
+      /timeoutMs/,
+    );
+    expect(
+      () => new ChektPartnerClient({ ...api.client, baseUrl: api.url, timeoutMs: 2 ** 31 - 1 }),
+    ).not.toThrow();
+  });
+
+  it('refuses a base URL with credentials in it, without repeating them', () => {
+    const withCredentials = api.url.replace('http://', 'http://user:pa55word@');
+    const construct = () => new ChektPartnerClient({ ...api.client, baseUrl: withCredentials });
+    expect(construct).toThrow(/baseUrl must not contain credentials/);
+    expect(() => construct()).not.toThrow(/pa55word/);
+  });
+
+  it.each([
+    [
+      'a trace id with a control character',
+      () => chekt.armingSettings.get(DEALER_ID, SITE_ID, { traceId: 'abc\n' }),
+    ],
+    ['a trace id with a space', () => chekt.armingSettings.get(DEALER_ID, SITE_ID, { traceId: 'a b' })],
+    [
+      'a trace id of 129 characters',
+      () => chekt.armingSettings.get(DEALER_ID, SITE_ID, { traceId: 'x'.repeat(129) }),
+    ],
+    ['an empty dealer id', () => chekt.armingSettings.get('', SITE_ID)],
+    ['a site id of ..', () => chekt.armingSettings.update(DEALER_ID, '..', { security_type: 2 })],
+    ['a site id of .', () => chekt.armingSettings.get(DEALER_ID, '.')],
+  ])('refuses %s before sending anything: a TypeError, not retried', async (_label, call) => {
+    const before = api.log.apiRequests().length;
+    const error = await failure(call());
+    expect(error).toBeInstanceOf(TypeError);
+    expect(api.log.apiRequests()).toHaveLength(before);
   });
 });
 

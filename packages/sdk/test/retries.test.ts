@@ -113,6 +113,15 @@ describe('retries (against a scripted HTTP server on 127.0.0.1)', () => {
     expect(server.apiRequests()).toHaveLength(1);
   });
 
+  it('fail at once on a 503 whose Retry-After is too long, with retryAfter for the caller', async () => {
+    const server = await scripted(refusal(503, { 'retry-after': '120' }), OK);
+    const chekt = new ChektPartnerClient({ ...credentials, baseUrl: server.url, maxRetries: 5 });
+    const error = await chekt.armingSettings.get(1, 1).catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(ChektServerError);
+    expect(error).toMatchObject({ status: 503, retryAfter: 120 });
+    expect(server.apiRequests()).toHaveLength(1);
+  });
+
   it.each([
     [400, ChektValidationError],
     [404, ChektNotFoundError],

@@ -18,10 +18,10 @@ interface Streams {
 }
 
 async function main(argv: string[], env: Environment, streams: Streams): Promise<number> {
-  let json = false;
+  // Known before parsing, so that a command line that cannot be parsed still answers in JSON.
+  const json = argv.includes('--json');
   try {
     const { positionals, options } = parseCommandLine(argv);
-    json = options.json;
     if (options.help) {
       streams.stdout.write(USAGE);
       return 0;
@@ -52,6 +52,7 @@ function print(result: CommandResult, json: boolean, { stdout }: Streams): void 
 function report(error: unknown, json: boolean, { stdout, stderr }: Streams): number {
   if (error instanceof UsageError) {
     stderr.write(`error: ${error.message}\n(run chekt --help for usage)\n`);
+    if (json) stdout.write(`${JSON.stringify({ error: { code: 'usage', message: error.message } })}\n`);
     return 2;
   }
   if (error instanceof ChektApiError) {
@@ -77,7 +78,9 @@ function report(error: unknown, json: boolean, { stdout, stderr }: Streams): num
     }
     return 1;
   }
-  stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  const message = error instanceof Error ? error.message : String(error);
+  stderr.write(`error: ${message}\n`);
+  if (json) stdout.write(`${JSON.stringify({ error: { code: 'unexpected_error', message } })}\n`);
   return 1;
 }
 
