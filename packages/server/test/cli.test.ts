@@ -79,7 +79,20 @@ describe('the operator CLI, chekt-partner', () => {
   });
 
   it('client add: prints credentials once; only a hash is stored; grants as asked', async () => {
-    const added = cli('client', 'add', '--name', 'app', '--dealer', '12345', '--dealer', '777', '--json');
+    // A dealer named twice is granted, and reported, once.
+    const added = cli(
+      'client',
+      'add',
+      '--name',
+      'app',
+      '--dealer',
+      '12345',
+      '--dealer',
+      '777',
+      '--dealer',
+      '12345',
+      '--json',
+    );
     expect(added.status).toBe(0);
     const credentials = JSON.parse(added.stdout);
     expect(credentials).toMatchObject({
@@ -171,6 +184,44 @@ describe('the operator CLI, chekt-partner', () => {
       await server.stop();
     } finally {
       await demoDb.drop();
+    }
+  });
+
+  it('a command group without its subcommand prints the help and exits 2: a script must not take it for success', () => {
+    for (const args of [[], ['dealer'], ['client'], ['site']]) {
+      const result = runCli(args);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain('Usage:');
+    }
+    expect(runCli(['--help']).status).toBe(0);
+  });
+
+  it('site add stops with exit 1 once no site id is left below the largest the API can address', async () => {
+    const fullDb = await createTestDatabase();
+    try {
+      const onFull = (...args: string[]) => runCli([...args, '--db', fullDb.url]);
+      expect(onFull('dealer', 'add', '7', '--name', 'Other').status).toBe(0);
+      const last = onFull(
+        'site',
+        'add',
+        '--dealer',
+        '7',
+        '--external-id',
+        'a',
+        '--name',
+        'A',
+        '--site-id',
+        '2147483647',
+      );
+      expect(last.status).toBe(0);
+      const next = onFull('site', 'add', '--dealer', '7', '--external-id', 'b', '--name', 'B');
+      expect(next.status).toBe(1);
+      expect(next.stderr).toContain('give --site-id');
+      expect(
+        onFull('site', 'add', '--dealer', '7', '--external-id', 'b', '--name', 'B', '--site-id', '5').status,
+      ).toBe(0);
+    } finally {
+      await fullDb.drop();
     }
   });
 

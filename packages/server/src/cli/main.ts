@@ -39,9 +39,9 @@ async function main(argv: string[]): Promise<number> {
 
 function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) {
-    // Commander has already printed its message (or the help text).
-    const informational = ['commander.helpDisplayed', 'commander.help', 'commander.version'];
-    return informational.includes(error.code) || error.exitCode === 0 ? 0 : 2;
+    // Commander has already printed its message, or the help text: asked for (--help, exit code 0),
+    // or shown because no subcommand was given, which is a wrong call like any other.
+    return error.exitCode === 0 ? 0 : 2;
   }
   if (error instanceof UsageError) {
     process.stderr.write(`error: ${error.message}\n`);

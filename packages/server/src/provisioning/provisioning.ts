@@ -1,5 +1,6 @@
 import type { SecurityType } from '@chekt-partner/contract';
 import type { Kysely } from 'kysely';
+import { MAX_ID } from '../auth/dealer-scope.js';
 import { generateClientId, generateClientSecret, hashClientSecret } from '../oauth/client-secrets.js';
 import { findClient, insertClient, revokeClient, updateClientSecret } from '../store/repositories/clients.js';
 import { findDealer, insertDealer } from '../store/repositories/dealers.js';
@@ -53,6 +54,8 @@ export class Provisioning {
     const now = this.now().toISOString();
     return this.db.transaction().execute(async (trx) => {
       const id = site.siteId ?? (await nextSiteId(trx));
+      // The API could never address a site above it (and PostgreSQL could not store it).
+      if (id > MAX_ID) throw new ProvisioningError(`no site id is left above ${MAX_ID - 1}: give --site-id`);
       if (await siteIdTaken(trx, id)) throw new ProvisioningError(`site id ${id} is already taken`);
       const row: SiteRow = {
         id,
@@ -69,7 +72,9 @@ export class Provisioning {
     });
   }
 
-  async addClient(name: string, dealers: number[] | 'all'): Promise<NewClient> {
+  async addClient(name: string, dealersAsked: number[] | 'all'): Promise<NewClient> {
+    // A dealer named twice is granted once, and reported once.
+    const dealers = dealersAsked === 'all' ? 'all' : unique(dealersAsked);
     if (dealers !== 'all') await this.requireDealers(dealers);
     const clientId = generateClientId();
     const clientSecret = generateClientSecret();
@@ -81,9 +86,7 @@ export class Provisioning {
       created_at: this.now().toISOString(),
       revoked_at: null,
     };
-    await this.db
-      .transaction()
-      .execute((trx) => insertClient(trx, row, dealers === 'all' ? [] : unique(dealers)));
+    await this.db.transaction().execute((trx) => insertClient(trx, row, dealers === 'all' ? [] : dealers));
     return { clientId, clientSecret, name, dealerIds: dealers };
   }
 

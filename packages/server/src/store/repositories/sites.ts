@@ -60,7 +60,8 @@ export async function insertSite(db: Kysely<Database>, site: SiteRow): Promise<v
 export async function nextSiteId(db: Kysely<Database>): Promise<number> {
   const row = await db
     .selectFrom('sites')
-    .select(sql<number>`coalesce(max(id), 0) + 1`.as('next'))
+    // bigint: on PostgreSQL the next id after the largest integer must not overflow in the query.
+    .select(sql<number>`cast(coalesce(max(id), 0) as bigint) + 1`.as('next'))
     .executeTakeFirstOrThrow();
   return Number(row.next);
 }
