@@ -18,16 +18,18 @@ describe('GET /openapi.json and /docs', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(response.headers.get('x-partner-trace-id')).toBeTruthy();
+    // Another Host gets another document: a shared cache must keep them apart.
+    expect(response.headers.get('vary')).toBe('Host');
     expect(await response.json()).toEqual(buildOpenApiDocument({ serverUrl: server.url }));
   });
 
   it('names ISSUER_URL as the server when the operator sets one', async () => {
     const behindProxy = await startInProcessServer({ issuerUrl: 'https://partner.example.com' });
     try {
-      const document = (await (await fetch(`${behindProxy.url}/openapi.json`)).json()) as {
-        servers: { url: string }[];
-      };
+      const response = await fetch(`${behindProxy.url}/openapi.json`);
+      const document = (await response.json()) as { servers: { url: string }[] };
       expect(document.servers[0]?.url).toBe('https://partner.example.com');
+      expect(response.headers.get('vary')).toBeNull();
     } finally {
       await behindProxy.close();
     }
@@ -47,8 +49,19 @@ describe('GET /openapi.json and /docs', () => {
 
   it("serves only the page's assets from swagger-ui-dist, not its internet-bound demo page", async () => {
     expect(await statusOf(`${server.url}/docs/static/swagger-ui-bundle.js`)).toBe(200);
-    for (const file of ['index.html', 'swagger-initializer.js', 'package.json', '../../package.json']) {
+    for (const file of ['index.html', 'swagger-initializer.js', 'package.json']) {
       expect(await statusOf(`${server.url}/docs/static/${file}`), file).toBe(404);
+    }
+    // Out of the folder: with the slashes encoded, so that fetch's own URL parsing cannot resolve
+    // the dots before they reach the server (a plain '../../package.json' never would).
+    for (const file of [
+      '..%2F..%2Fpackage.json',
+      '..%2F..%2F..%2F..%2Fpackage.json',
+      '%2E%2E%2Fpackage.json',
+    ]) {
+      const status = await statusOf(`${server.url}/docs/static/${file}`);
+      expect(status, file).toBeGreaterThanOrEqual(400);
+      expect(status, file).toBeLessThan(500);
     }
   });
 });

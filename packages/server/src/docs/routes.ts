@@ -24,10 +24,13 @@ const swaggerUiDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-
 /** GET /openapi.json (built from the contract) and the interactive reference at GET /docs. */
 export const docsRoutes: FastifyPluginAsync<DocsRoutesOptions> = async (app, { publicUrl }) => {
   // The document names the server it came from, so "Try it out" and the token URL reach this
-  // very server, on whatever host and port the caller used.
-  app.get(OPENAPI_PATH, async (request) =>
-    buildOpenApiDocument({ serverUrl: publicUrl ?? originOf(request) }),
-  );
+  // very server, on whatever host and port the caller used. Then it differs by Host, and a shared
+  // cache must not hand one host's document (where the docs page sends a client secret) to another.
+  app.get(OPENAPI_PATH, async (request, reply) => {
+    if (publicUrl) return buildOpenApiDocument({ serverUrl: publicUrl });
+    reply.header('vary', 'Host');
+    return buildOpenApiDocument({ serverUrl: originOf(request) });
+  });
 
   app.get(DOCS_PATH, async (_request, reply) =>
     reply
