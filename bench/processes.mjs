@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 
@@ -41,13 +42,34 @@ export async function stop(child, timeoutMs = 10000) {
 }
 
 const hasTaskset = spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
-const cpus = availableParallelism();
 
 /**
  * Server and load generator on different CPUs, so the load generator never steals the server's
- * core. On one CPU (or without taskset) nothing is pinned and the report says so.
+ * core: the first two this process may run on (a container or CI runner may allow only, say,
+ * CPUs 2-3). On one CPU (or without taskset) nothing is pinned and the report says so.
  */
-export const pinning = hasTaskset && cpus >= 2 ? { server: '0', load: '1' } : undefined;
+const allowed = allowedCpus();
+export const pinning =
+  hasTaskset && allowed.length >= 2 ? { server: allowed[0], load: allowed[1] } : undefined;
+
+/** The CPUs this process may run on (its affinity), from /proc; else 0..n-1. */
+function allowedCpus() {
+  try {
+    const list = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (list) return expandCpuList(list);
+  } catch {
+    // not Linux: fall through
+  }
+  return Array.from({ length: availableParallelism() }, (_, cpu) => String(cpu));
+}
+
+/** A kernel CPU list as taskset takes it, one CPU at a time: "0-2,5" -> ["0", "1", "2", "5"]. */
+export function expandCpuList(list) {
+  return list.split(',').flatMap((range) => {
+    const [first, last = first] = range.split('-').map(Number);
+    return Array.from({ length: last - first + 1 }, (_, offset) => String(first + offset));
+  });
+}
 
 export function spawnPinned(role, command, args, options) {
   const cpu = pinning?.[role];

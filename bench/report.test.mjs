@@ -1,5 +1,6 @@
-// The bench's arithmetic (report.mjs): how a run's ratio to the baseline is read.
+// The bench's arithmetic (report.mjs): how a run's ratio to the baseline is read; and which CPUs it pins to.
 import { describe, expect, it } from 'vitest';
+import { expandCpuList } from './processes.mjs';
 import { baselineAt, getShare, median, runRatio, summarize } from './report.mjs';
 
 const baselineRun = (measuredAtMs, requestsPerSecond, cpuMicrosPerRequest) => ({
@@ -81,5 +82,14 @@ describe('getShare', () => {
   it('is undefined when either side has no GET runs', () => {
     expect(getShare({ baseline, get: [] }, { baseline, get: [getAt(10_000, 880)] })).toBeUndefined();
     expect(getShare({ baseline }, { baseline, get: [getAt(10_000, 880)] })).toBeUndefined();
+  });
+});
+
+describe('expandCpuList (which CPUs the bench pins to)', () => {
+  it("reads the kernel's list of allowed CPUs, ranges and single ones", () => {
+    expect(expandCpuList('0-1')).toEqual(['0', '1']);
+    expect(expandCpuList('2-3')).toEqual(['2', '3']);
+    expect(expandCpuList('0,2-4,7')).toEqual(['0', '2', '3', '4', '7']);
+    expect(expandCpuList('5')).toEqual(['5']);
   });
 });
