@@ -51,25 +51,30 @@ export class Provisioning {
         `dealer ${site.dealerId} already has a site with external id "${site.externalSiteId}"`,
       );
     }
+    const id = site.siteId ?? (await nextSiteId(this.db));
+    // The API could never address a site above it (and PostgreSQL could not store it).
+    if (id > MAX_ID) {
+      throw new ProvisioningError(`the next site id would be above ${MAX_ID}, the largest: give --site-id`);
+    }
+    if (await siteIdTaken(this.db, id)) throw new ProvisioningError(`site id ${id} is already taken`);
     const now = this.now().toISOString();
-    return this.db.transaction().execute(async (trx) => {
-      const id = site.siteId ?? (await nextSiteId(trx));
-      // The API could never address a site above it (and PostgreSQL could not store it).
-      if (id > MAX_ID) throw new ProvisioningError(`no site id is left above ${MAX_ID - 1}: give --site-id`);
-      if (await siteIdTaken(trx, id)) throw new ProvisioningError(`site id ${id} is already taken`);
-      const row: SiteRow = {
-        id,
-        dealer_id: site.dealerId,
-        external_site_id: site.externalSiteId,
-        name: site.name,
-        security_type: site.securityType ?? 1,
-        created_at: now,
-        updated_at: now,
-        last_history_id: null,
-      };
-      await insertSite(trx, row);
-      return row;
-    });
+    const row: SiteRow = {
+      id,
+      dealer_id: site.dealerId,
+      external_site_id: site.externalSiteId,
+      name: site.name,
+      security_type: site.securityType ?? 1,
+      created_at: now,
+      updated_at: now,
+      last_history_id: null,
+    };
+    // The insert is a statement of its own, not in a transaction with the reads above: on SQLite a
+    // transaction that has read cannot wait for the write lock, and a commit by the running server
+    // in between fails it at once (SQLITE_BUSY_SNAPSHOT), while a lone insert waits its turn
+    // (busy_timeout). The primary key and the external id's unique constraint still refuse a site
+    // that another command added in between.
+    await insertSite(this.db, row);
+    return row;
   }
 
   async addClient(name: string, dealersAsked: number[] | 'all'): Promise<NewClient> {
