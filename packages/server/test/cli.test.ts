@@ -148,7 +148,8 @@ describe('the operator CLI, chekt-partner', () => {
     const demoDb = await createTestDatabase();
     try {
       let server = await startServerProcess({ db: demoDb.url, args: ['--demo'] });
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The banner is on stderr, which may arrive after the listening line on stdout.
+      await expect.poll(() => server.stderr.join('\n'), { timeout: 5000 }).toContain('Or in a browser');
       const banner = server.stderr.join('\n');
       expect(banner).toContain('client_id:     demo-client');
       expect(banner).toMatch(

@@ -118,10 +118,12 @@ describe('the server process', () => {
       headers: { 'content-type': 'application/json', 'x-partner-trace-id': `${traceId}-rejected` },
       body: '{"security_type":9}',
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const lines = server.stdout.map(parseJson).filter((line) => line !== undefined);
     const lineOf = (id: string) =>
-      lines.find((entry) => entry.trace_id === id && entry.msg === 'request completed');
+      server.stdout
+        .map(parseJson)
+        .find((entry) => entry?.trace_id === id && entry.msg === 'request completed');
+    // Access lines are written in batches: wait for the last request's.
+    await expect.poll(() => lineOf(`${traceId}-rejected`), { timeout: 5000 }).toBeDefined();
     const line = lineOf(traceId);
     expect(line).toMatchObject({
       client_id: client.clientId,
