@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readOptions } from './options.mjs';
 import { cpuSecondsOf, killAll, machineCpuTicks, pinning, rssOf, spawnPinned } from './processes.mjs';
-import { formatTable, getShare, ratiosOf, runRatio, summarize } from './report.mjs';
+import { formatTable, getShare, p99Ratio, ratiosOf, runRatio, summarize } from './report.mjs';
 import { startApiServer, startBaseline } from './servers.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -213,7 +213,7 @@ function notesOf(options, target, samples, rows) {
   if (settings) notes.push(`server settings from the environment: ${settings}`);
   if (rows.get && rows.baseline) {
     notes.push(
-      `GET p99 / baseline p99: ${(rows.get.p99Ms / rows.baseline.p99Ms).toFixed(2)}; ` +
+      `GET p99 / baseline p99: ${p99Ratio(rows.get.p99Ms, rows.baseline.p99Ms)}; ` +
         `server RSS / baseline RSS: ${(rows.get.rssBytes / rows.baseline.rssBytes).toFixed(2)}`,
     );
   }

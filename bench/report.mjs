@@ -123,6 +123,16 @@ export function formatTable(title, rows, extra) {
   ].join('\n');
 }
 
+/**
+ * The GET p99 as a multiple of the baseline's. autocannon records latencies in whole
+ * milliseconds, so a baseline p99 under 1 ms reads 0, and there is then no ratio to give.
+ */
+export function p99Ratio(getP99Ms, baselineP99Ms) {
+  if (!(baselineP99Ms > 0))
+    return `n/a (baseline p99 under autocannon's 1 ms resolution; GET p99 ${getP99Ms} ms)`;
+  return (getP99Ms / baselineP99Ms).toFixed(2);
+}
+
 function fixed(value, digits) {
   return typeof value === 'number' ? value.toFixed(digits) : '-';
 }

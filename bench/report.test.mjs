@@ -1,7 +1,7 @@
 // The bench's arithmetic (report.mjs): how a run's ratio to the baseline is read; and which CPUs it pins to.
 import { describe, expect, it } from 'vitest';
 import { expandCpuList } from './processes.mjs';
-import { baselineAt, getShare, median, runRatio, summarize } from './report.mjs';
+import { baselineAt, getShare, median, p99Ratio, runRatio, summarize } from './report.mjs';
 
 const baselineRun = (measuredAtMs, requestsPerSecond, cpuMicrosPerRequest) => ({
   measuredAtMs,
@@ -91,5 +91,13 @@ describe('expandCpuList (which CPUs the bench pins to)', () => {
     expect(expandCpuList('2-3')).toEqual(['2', '3']);
     expect(expandCpuList('0,2-4,7')).toEqual(['0', '2', '3', '4', '7']);
     expect(expandCpuList('5')).toEqual(['5']);
+  });
+});
+
+describe('p99Ratio', () => {
+  it('divides, and says so when the baseline p99 is under the 1 ms resolution instead of printing Infinity', () => {
+    expect(p99Ratio(3, 2)).toBe('1.50');
+    expect(p99Ratio(1, 0)).toMatch(/^n\/a .*GET p99 1 ms/);
+    expect(p99Ratio(0, 0)).toMatch(/^n\/a/);
   });
 });
