@@ -48,6 +48,7 @@ export async function revokeClient(db: Kysely<Database>, clientId: string, now: 
   return true;
 }
 
+/** A new secret for the client, which also lifts a revocation: `serve --demo` prints working credentials. */
 export async function updateClientSecret(
   db: Kysely<Database>,
   clientId: string,
