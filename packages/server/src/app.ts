@@ -10,8 +10,9 @@ import { docsRoutes } from './docs/routes.js';
 import { answerUnroutable, registerErrorHandling } from './http/error-handler.js';
 import { registerHealth } from './http/health.js';
 import { registerRequestContext } from './http/request-context.js';
+import { registerRequestHeaderChecks } from './http/request-headers.js';
 import { RequestLog } from './http/request-log.js';
-import { registerTraceId, traceIdOf } from './http/trace-id.js';
+import { traceIdOf } from './http/trace-id.js';
 import { answerUnparseable } from './http/unparseable-requests.js';
 import type { Logging } from './logging/logger.js';
 import { lazyChildLoggers } from './logging/request-logger.js';
@@ -53,6 +54,8 @@ export async function buildApp({ config, store, logging }: AppOptions): Promise<
     // in full (its answer says `Connection: close`): Fastify's default is a bare 503 without the
     // envelope or the trace id. The database closes only after the last connection has.
     return503OnClosing: false,
+    // A request without Host is refused by registerRequestHeaderChecks, in the envelope, not by Node.
+    http: { requireHostHeader: false },
     // Never coerce "3" into 3 or drop unknown fields: a misspelt request must be a 400, not a silent 200.
     ajv: {
       customOptions: {
@@ -75,7 +78,7 @@ export async function buildApp({ config, store, logging }: AppOptions): Promise<
   const service = new ArmingService(store);
 
   registerRequestContext(app);
-  registerTraceId(app);
+  registerRequestHeaderChecks(app);
   registerErrorHandling(app);
   registerHealth(app, store);
   await app.register(oauthRoutes, { store, keys, settings });

@@ -85,6 +85,23 @@ describe('requests outside the routes', () => {
     });
   });
 
+  describe('the Host header', () => {
+    it('missing from an HTTP/1.1 request is a 400 bad_request naming it, in the envelope (RFC 9112 §3.2)', async () => {
+      const answer = parse(
+        await exchange(port, `GET ${LIVENESS_PATH} HTTP/1.1\r\nconnection: close\r\n\r\n`),
+      );
+      expect(answer.status).toBe(400);
+      const body = JSON.parse(answer.body);
+      expect(body.error).toMatchObject({ code: 'bad_request', field: 'host' });
+      expect(answer.headers['x-partner-trace-id']).toBe(body.error.trace_id);
+    });
+
+    it('is not needed by HTTP/1.0', async () => {
+      const answer = parse(await exchange(port, `GET ${LIVENESS_PATH} HTTP/1.0\r\n\r\n`));
+      expect(answer.status).toBe(200);
+    });
+  });
+
   describe('a method the path does not serve', () => {
     it.each([
       ['PUT', armingSettingsPath(12345, 1), 'GET, HEAD, PATCH'],
