@@ -169,18 +169,26 @@ describe('the server process', () => {
     return startServerProcess({ db: database.url });
   }
 
-  it('on SIGTERM, finishes in-flight requests, then exits 0', async () => {
+  /**
+   * A PATCH of the example site whose body is still arriving when SIGTERM lands: its head and the
+   * first bytes of its body, SIGTERM 200 ms later, and 200 ms more before the test sends the rest.
+   */
+  async function patchCutBySigterm(securityType: number, connectionHeader: 'close' | 'keep-alive') {
     const token = await fetchToken(server.url, client);
-    // A request whose body is still arriving when SIGTERM lands: the server has accepted it and
-    // must answer it in full before it exits.
-    const body = '{"security_type":2}';
+    const body = `{"security_type":${securityType}}`;
     const connection = await rawConnection(server.url);
-    connection.write(patchHead(token, body.length, 'close') + body.slice(0, 5));
+    connection.write(patchHead(token, body.length, connectionHeader) + body.slice(0, 5));
     await pause(200);
     const exit = server.stop('SIGTERM');
+    await pause(200);
+    return { token, connection, restOfBody: body.slice(5), exit };
+  }
+
+  it('on SIGTERM, finishes in-flight requests, then exits 0', async () => {
+    // The server has accepted the request and must answer it in full before it exits.
+    const { connection, restOfBody, exit } = await patchCutBySigterm(2, 'close');
     try {
-      await pause(200);
-      connection.write(body.slice(5));
+      connection.write(restOfBody);
       const response = await connection.closed;
       expect(response).toMatch(/^HTTP\/1.1 200/);
       expect(response).toContain('"security_type":2');
@@ -194,19 +202,13 @@ describe('the server process', () => {
   });
 
   it('on SIGTERM, answers a request that arrives on a busy keep-alive connection in full, then closes it', async () => {
-    const token = await fetchToken(server.url, client);
-    const body = '{"security_type":3}';
-    const connection = await rawConnection(server.url);
-    connection.write(patchHead(token, body.length, 'keep-alive') + body.slice(0, 5));
-    await pause(200);
-    const exit = server.stop('SIGTERM');
+    const { token, connection, restOfBody, exit } = await patchCutBySigterm(3, 'keep-alive');
     try {
-      await pause(200);
       // The rest of the PATCH, and a GET behind it on the same connection, which the server reads
       // while it is shutting down. Fastify's own answer would be a bare 503, without the envelope.
       const traceId = '550e8400-e29b-41d4-a716-123456789000';
       connection.write(
-        body.slice(5) +
+        restOfBody +
           `GET ${EXAMPLE} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n` +
           `x-partner-trace-id: ${traceId}\r\n\r\n`,
       );
