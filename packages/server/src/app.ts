@@ -7,15 +7,15 @@ import { ArmingService } from './arming/service.js';
 import { ClientDirectory } from './auth/client-directory.js';
 import type { Config } from './config.js';
 import { docsRoutes } from './docs/routes.js';
+import { AccessLog } from './http/access-log.js';
 import { answerUnroutable, registerErrorHandling } from './http/error-handler.js';
 import { registerHealth } from './http/health.js';
 import { registerRequestContext } from './http/request-context.js';
 import { registerRequestHeaderChecks } from './http/request-headers.js';
-import { RequestLog } from './http/request-log.js';
 import { traceIdOf } from './http/trace-id.js';
 import { answerUnparseable } from './http/unparseable-requests.js';
+import { lazyChildLoggers } from './logging/lazy-child-logger.js';
 import type { Logging } from './logging/logger.js';
-import { lazyChildLoggers } from './logging/request-logger.js';
 import { type AccessTokenSettings, AccessTokenVerifier } from './oauth/access-tokens.js';
 import { oauthRoutes } from './oauth/routes.js';
 import { loadSigningKeys } from './oauth/signing-keys.js';
@@ -37,13 +37,13 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
  */
 export async function buildApp({ config, store, logging }: AppOptions): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger | undefined = logging?.logger;
-  const requestLog = new RequestLog(logging?.accessLines);
+  const accessLog = new AccessLog(logging?.accessLines);
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     genReqId: traceIdOf,
     childLoggerFactory: lazyChildLoggers,
-    logController: requestLog,
-    frameworkErrors: answerUnroutable(requestLog),
+    logController: accessLog,
+    frameworkErrors: answerUnroutable(accessLog),
     clientErrorHandler: answerUnparseable(logger),
     // The router's own limit (100 characters) would answer a longer id with a bare 414 before
     // authentication. Node's limit on the request line bounds every id anyway, so every path goes

@@ -5,9 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ACCESS_LINE_MESSAGE, type AccessLine } from '../src/logging/access-lines.js';
+import { LazyChildLogger } from '../src/logging/lazy-child-logger.js';
 import { logOutput } from '../src/logging/log-lines.js';
 import { createLogging } from '../src/logging/logger.js';
-import { LazyChildLogger } from '../src/logging/request-logger.js';
 import { buildLoggedApp, type LoggedApp } from './support/logged-app.js';
 
 /** The request log as operators' log pipelines see it: its fields, their order, the trace id. */

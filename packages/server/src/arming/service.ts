@@ -1,6 +1,6 @@
 import type { ArmingSettings, SecurityType } from '@chekt-partner/contract';
-import { parseId } from '../auth/dealer-scope.js';
 import { ApiError } from '../errors.js';
+import { parseId } from '../ids.js';
 import { findDealer } from '../store/repositories/dealers.js';
 import {
   type SecurityTypeChanges,
@@ -27,8 +27,9 @@ export class ArmingService {
   }
 
   /**
-   * The site under an (already authorized) dealer, or a 404 naming what is missing. A `then`
-   * rather than an async function, as in findSite: every GET comes through here.
+   * The site under an (already authorized) dealer, or a 404 naming what is missing. Every GET
+   * comes through here, so it chains a `then` instead of being an async function, which would
+   * cost each GET one promise more (findSite does the same).
    */
   locate(dealerId: number, siteIdText: string): Promise<SiteSummary> {
     const siteId = parseId(siteIdText);

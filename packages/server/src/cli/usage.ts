@@ -1,6 +1,6 @@
 import { parseSecurityType, type SecurityType } from '@chekt-partner/contract/security-types';
-import { parseId } from '../auth/dealer-scope.js';
 import { ConfigError, DEFAULT_DATABASE_URL, databaseUrl } from '../config.js';
+import { parseId } from '../ids.js';
 
 /** A mistake in how the command was called: message on stderr, exit code 2. */
 export class UsageError extends Error {

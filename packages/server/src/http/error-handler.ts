@@ -2,7 +2,7 @@ import { ERROR_CODES, type ErrorBody, type ErrorCode, TRACE_ID_HEADER } from '@c
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.js';
 import { isDatabaseUnavailable } from '../store/availability.js';
-import type { RequestLog } from './request-log.js';
+import type { AccessLog } from './access-log.js';
 
 const REALM = 'chekt-partner';
 export const RETRY_AFTER_SECONDS = 2;
@@ -62,9 +62,9 @@ function methodsServedAt(app: FastifyInstance, url: string): string[] {
  * percent-encoding) reaches no hook and no error handler, so it is answered here as every other
  * error is: the envelope, the trace id header, and an access line.
  */
-export function answerUnroutable(requestLog: RequestLog) {
+export function answerUnroutable(accessLog: AccessLog) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
-    reply.raw.once('finish', () => requestLog.requestCompleted(null, request, reply));
+    reply.raw.once('finish', () => accessLog.requestCompleted(null, request, reply));
     reply.header(TRACE_ID_HEADER, request.id);
     sendApiError(request, reply, unroutableError(error));
   };

@@ -15,6 +15,8 @@ import { ApiError } from '../errors.js';
 export function registerRequestHeaderChecks(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(TRACE_ID_HEADER, request.id);
+    // traceIdOf made the caller's trace id the request id only if it is valid: a sent value that
+    // is not the request id was refused there, and is refused here, without checking it twice.
     const sent = request.headers[TRACE_ID_HEADER];
     if (sent !== undefined && sent !== request.id) {
       done(new ApiError('invalid_trace_id', { field: TRACE_ID_HEADER }));

@@ -1,6 +1,6 @@
 import type { SecurityType } from '@chekt-partner/contract';
 import type { Kysely } from 'kysely';
-import { MAX_ID } from '../auth/dealer-scope.js';
+import { MAX_ID } from '../ids.js';
 import { generateClientId, generateClientSecret, hashClientSecret } from '../oauth/client-secrets.js';
 import { findClient, insertClient, revokeClient, updateClientSecret } from '../store/repositories/clients.js';
 import { findDealer, insertDealer } from '../store/repositories/dealers.js';

@@ -6,7 +6,7 @@ import type { AccessLine, AccessLines } from '../logging/access-lines.js';
  * outcome and how long it took, under the request's trace_id. The path is logged without its
  * query string and no header is logged, so no token or secret can reach the log.
  */
-export class RequestLog extends LogController {
+export class AccessLog extends LogController {
   /** `accessLines` is absent only in an app built without logging. */
   constructor(private readonly accessLines?: AccessLines) {
     super({ requestIdLogLabel: 'trace_id' });
