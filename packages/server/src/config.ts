@@ -67,7 +67,7 @@ export function configWarnings(config: Pick<Config, 'host' | 'issuerUrl'>): stri
   if (!everyAddress || config.issuerUrl) return [];
   return [
     `HOST=${config.host} without ISSUER_URL: tokens and /.well-known/oauth-authorization-server ` +
-      'name http://localhost as the issuer; set ISSUER_URL to the address integrators use',
+      'name http://localhost:<port> as the issuer; set ISSUER_URL to the address integrators use',
   ];
 }
 

@@ -55,7 +55,9 @@ describe('configuration', () => {
   it('warns when it listens on every address and can only name localhost as the issuer', () => {
     expect(configWarnings(loadConfig({}))).toEqual([]);
     for (const host of ['0.0.0.0', '::']) {
-      expect(configWarnings(loadConfig({ HOST: host }))).toEqual([expect.stringContaining('set ISSUER_URL')]);
+      expect(configWarnings(loadConfig({ HOST: host }))).toEqual([
+        expect.stringContaining('name http://localhost:<port> as the issuer; set ISSUER_URL'),
+      ]);
       expect(configWarnings(loadConfig({ HOST: host, ISSUER_URL: 'https://partner.example.com' }))).toEqual(
         [],
       );
