@@ -26,16 +26,31 @@ export interface AppOptions {
   store: Store;
   /** The server's logging (createLogging); without it the app logs nothing. */
   logging?: Logging;
+  /** REQUEST_TIMEOUT_MS unless a test needs a shorter one (Node then checks twice as often). */
+  requestTimeoutMs?: number;
 }
 
 /** Bodies here are one small JSON object; anything bigger is a mistake or an attack. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 /**
+ * How long a request may take to arrive whole, headers and body: Node's own limit on the headers
+ * (60 s). Fastify turns Node's limit on the whole request off by default, which let a client
+ * trickling a body hold its connection forever. Node checks every 30 s, so a late request is
+ * answered 408 (unparseable-requests.ts) 60-90 s after it began.
+ */
+export const REQUEST_TIMEOUT_MS = 60_000;
+
+/**
  * The whole API as one Fastify instance that knows no port: the launcher (server.ts) listens,
  * tests either listen on port 0 or inject.
  */
-export async function buildApp({ config, store, logging }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  config,
+  store,
+  logging,
+  requestTimeoutMs = REQUEST_TIMEOUT_MS,
+}: AppOptions): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger | undefined = logging?.logger;
   const accessLog = new AccessLog(logging?.accessLines);
   const app = Fastify({
@@ -55,7 +70,13 @@ export async function buildApp({ config, store, logging }: AppOptions): Promise<
     // envelope or the trace id. The database closes only after the last connection has.
     return503OnClosing: false,
     // A request without Host is refused by registerRequestHeaderChecks, in the envelope, not by Node.
-    http: { requireHostHeader: false },
+    // Node does not enforce the whole-request limit while the headers' one is larger: the two are equal.
+    http: {
+      requireHostHeader: false,
+      headersTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(30_000, requestTimeoutMs / 2),
+    },
+    requestTimeout: requestTimeoutMs,
     // Never coerce "3" into 3 or drop unknown fields: a misspelt request must be a 400, not a silent 200.
     ajv: {
       customOptions: {

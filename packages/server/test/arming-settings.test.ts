@@ -131,6 +131,8 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
         const response = await patchWith(EXAMPLE, { 'content-type': contentType }, 'security_type=3');
         expect(response.status, contentType).toBe(415);
         expect(errorCodeOf(response)).toBe('unsupported_media_type');
+        // RFC 5789 §2.2: the 415 says which patch document type the endpoint takes.
+        expect(response.headers.get('accept-patch'), contentType).toBe('application/json');
       }
       expect(await stored()).toBe(2);
     });
@@ -179,6 +181,15 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
         expect(response.status).toBe(401);
         expect(errorCodeOf(response)).toBe('unauthorized');
         expect(response.headers.get('www-authenticate')).toBe('Bearer realm="chekt-partner"');
+      }
+    });
+
+    it('401: credentials of another scheme, with the bare challenge (RFC 6750 §3.1)', async () => {
+      for (const authorization of ['Basic Zm9vOmJhcg==', 'Token abc', 'Bearerabc']) {
+        const response = await call(server.url, EXAMPLE, { headers: { authorization } });
+        expect(response.status, authorization).toBe(401);
+        expect(errorCodeOf(response), authorization).toBe('unauthorized');
+        expect(response.headers.get('www-authenticate'), authorization).toBe('Bearer realm="chekt-partner"');
       }
     });
 

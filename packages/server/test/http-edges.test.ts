@@ -49,17 +49,35 @@ describe('requests outside the routes', () => {
       expect(JSON.parse(answer.body).error.code).toBe('headers_too_large');
     });
 
-    it('a request too slow to arrive is a 408 request_timeout', async () => {
-      // Node detects this on a 30 s timer; its clientError is raised here on a real connection.
-      const server = logged.app.server;
-      const serverSide = new Promise<Socket>((resolve) => server.once('connection', resolve));
-      const client = connect(port, '127.0.0.1');
-      const received = collect(client);
-      const timeout = Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
-      server.emit('clientError', timeout, await serverSide);
-      const answer = parse(await received);
-      expect(answer.status).toBe(408);
-      expect(JSON.parse(answer.body).error.code).toBe('request_timeout');
+    it('carry a Date header, as every 4xx must (RFC 9110 §6.6.1)', async () => {
+      const answer = parse(await exchange(port, 'HELLO\r\n\r\n'));
+      expect(answer.status).toBe(400);
+      const date = Date.parse(String(answer.headers.date));
+      expect(Math.abs(date - Date.now())).toBeLessThan(5_000);
+    });
+
+    it('a body trickled slower than the request timeout is a 408 request_timeout, and the connection closes', async () => {
+      // The server's limit is 60 s (REQUEST_TIMEOUT_MS); this app's is 1 s, checked every 0.5 s.
+      const slow = await buildLoggedApp({ requestTimeoutMs: 1_000 });
+      try {
+        const slowUrl = await slow.app.listen({ port: 0, host: '127.0.0.1' });
+        const client = connect(Number(new URL(slowUrl).port), '127.0.0.1');
+        const received = collect(client);
+        const started = Date.now();
+        client.write(
+          `POST ${TOKEN_PATH} HTTP/1.1\r\nhost: x\r\n` +
+            'content-type: application/x-www-form-urlencoded\r\ncontent-length: 5000\r\n\r\ngrant_type=',
+        );
+        const trickle = setInterval(() => client.write(' '), 100);
+        client.once('data', () => clearInterval(trickle));
+        const answer = parse(await received);
+        clearInterval(trickle);
+        expect(answer.status).toBe(408);
+        expect(JSON.parse(answer.body).error.code).toBe('request_timeout');
+        expect(Date.now() - started).toBeLessThan(10_000);
+      } finally {
+        await slow.close();
+      }
     });
 
     it('are logged by trace id and failure, never with the bytes that were read', async () => {
@@ -99,6 +117,64 @@ describe('requests outside the routes', () => {
     it('is not needed by HTTP/1.0', async () => {
       const answer = parse(await exchange(port, `GET ${LIVENESS_PATH} HTTP/1.0\r\n\r\n`));
       expect(answer.status).toBe(200);
+    });
+
+    it.each([
+      ['twice', 'host: a\r\nhost: b', 'A request must have one Host header'],
+      ['with a space', 'host: a b', 'The Host header is not a valid host'],
+      ['as a list', 'host: a, b', 'The Host header is not a valid host'],
+      ['with a bad port', 'host: a:80x', 'The Host header is not a valid host'],
+    ])('%s is a 400 bad_request naming it (RFC 9112 §3.2)', async (_name, lines, message) => {
+      const answer = parse(
+        await exchange(port, `GET ${LIVENESS_PATH} HTTP/1.1\r\n${lines}\r\nconnection: close\r\n\r\n`),
+      );
+      expect(answer.status).toBe(400);
+      const body = JSON.parse(answer.body);
+      expect(body.error).toMatchObject({ code: 'bad_request', field: 'host', message });
+    });
+
+    it.each(['example.com', 'localhost:8080', '127.0.0.1:80', '[::1]:8080', 'a.b-c_d~e'])(
+      'a host %s is served',
+      async (host) => {
+        const answer = parse(
+          await exchange(port, `GET ${LIVENESS_PATH} HTTP/1.1\r\nhost: ${host}\r\nconnection: close\r\n\r\n`),
+        );
+        expect(answer.status).toBe(200);
+      },
+    );
+  });
+
+  describe('the Authorization header', () => {
+    it('twice is a 400 bad_request naming it, with error="invalid_request" (RFC 6750 §3.1), whatever the order', async () => {
+      for (const lines of [
+        'authorization: Bearer a\r\nauthorization: Basic b',
+        'authorization: Basic b\r\nAuthorization: Bearer a',
+      ]) {
+        const answer = parse(
+          await exchange(
+            port,
+            `GET ${armingSettingsPath(12345, 1)} HTTP/1.1\r\nhost: x\r\n${lines}\r\nconnection: close\r\n\r\n`,
+          ),
+        );
+        expect(answer.status).toBe(400);
+        expect(JSON.parse(answer.body).error).toMatchObject({ code: 'bad_request', field: 'authorization' });
+        expect(answer.headers['www-authenticate']).toMatch(
+          /^Bearer realm="chekt-partner", error="invalid_request"/,
+        );
+      }
+    });
+  });
+
+  describe('an Expect other than 100-continue', () => {
+    it('is served as if it had none (RFC 9110 §10.1.1), not with a bare 417', async () => {
+      const answer = parse(
+        await exchange(
+          port,
+          `GET ${LIVENESS_PATH} HTTP/1.1\r\nhost: x\r\nexpect: foo\r\nconnection: close\r\n\r\n`,
+        ),
+      );
+      expect(answer.status).toBe(200);
+      expect(answer.headers['x-partner-trace-id']).toMatch(/^[0-9a-f-]{36}$/);
     });
   });
 

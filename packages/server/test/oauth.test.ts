@@ -284,9 +284,18 @@ describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token',
 
   it('malformed', async () => {
     await expectInvalidToken('abc');
+    for (const authorization of ['Bearer a b', 'Bearer', 'Bearer ä']) {
+      const response = await call(server.url, EXAMPLE, { headers: { authorization } });
+      expect(response.status, authorization).toBe(401);
+      expect(errorCodeOf(response), authorization).toBe('invalid_token');
+    }
+  });
+
+  it('credentials of another scheme are no token at all: 401 unauthorized, no error code (RFC 6750 §3.1)', async () => {
     const response = await call(server.url, EXAMPLE, { headers: { authorization: 'Token abc' } });
     expect(response.status).toBe(401);
-    expect(errorCodeOf(response)).toBe('invalid_token');
+    expect(errorCodeOf(response)).toBe('unauthorized');
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="chekt-partner"');
   });
 
   it('the scheme is case-insensitive and spaces around the token are allowed (RFC 6750 §2.1)', async () => {

@@ -73,12 +73,20 @@ const CASES: Case[] = [
     headers: () => bearer('not.a.jwt'),
   },
   {
-    name: 'not a bearer token',
+    name: 'credentials of another scheme',
+    method: 'PATCH',
+    path: SITE,
+    status: 401,
+    code: 'unauthorized',
+    headers: () => ({ authorization: 'Basic Zm9vOmJhcg==' }),
+  },
+  {
+    name: 'a malformed bearer token',
     method: 'PATCH',
     path: SITE,
     status: 401,
     code: 'invalid_token',
-    headers: () => ({ authorization: 'Basic Zm9vOmJhcg==' }),
+    headers: () => ({ authorization: 'Bearer a b' }),
   },
   {
     name: 'dealer not granted',

@@ -62,7 +62,10 @@ function statusHeaders(status: number, codes: readonly ErrorCode[]): JsonObject 
       },
     };
   }
-  if (status === 415) return { 'Accept-Encoding': headerRef('AcceptEncoding') };
+  // Only a PATCH takes a body among the operations these responses describe.
+  if (status === 415) {
+    return { 'Accept-Encoding': headerRef('AcceptEncoding'), 'Accept-Patch': headerRef('AcceptPatch') };
+  }
   if (status === 503) return { 'Retry-After': headerRef('RetryAfter') };
   return {};
 }

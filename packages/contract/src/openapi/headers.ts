@@ -76,6 +76,13 @@ export function componentHeaders(): Record<string, JsonObject> {
       required: false,
       schema: { type: 'string', const: 'identity' },
     },
+    AcceptPatch: {
+      description:
+        'RFC 5789 §2.2: the patch document type a PATCH takes, sent when a PATCH came in another ' +
+        '(Content-Type)',
+      required: false,
+      schema: { type: 'string', const: 'application/json' },
+    },
     NoStore: {
       description: 'RFC 6749 §5.1: token responses must not be cached',
       required: true,

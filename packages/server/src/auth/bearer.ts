@@ -53,9 +53,19 @@ function recallCanonical(authorization: string | undefined, verifier: AccessToke
   return verifier.recall(authorization.slice('Bearer '.length));
 }
 
+// The scheme is case-insensitive (RFC 9110 §11.1); "Bearer" alone is a Bearer header without its token.
+const BEARER_SCHEME = /^Bearer(?: |$)/i;
+
 function bearerToken(authorization: string | undefined): string {
   if (authorization === undefined || authorization.trim() === '') {
     throw new ApiError('unauthorized', { message: 'Send an access token: Authorization: Bearer <token>' });
+  }
+  // RFC 6750 §3.1: credentials of another scheme (Basic, ...) are no attempt at a bearer token,
+  // so the answer is the bare challenge, without an error code, as when none is sent.
+  if (!BEARER_SCHEME.test(authorization)) {
+    throw new ApiError('unauthorized', {
+      message: 'This API takes an access token: Authorization: Bearer <token>',
+    });
   }
   const token = BEARER.exec(authorization)?.[1];
   if (!token)

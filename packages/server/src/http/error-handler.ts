@@ -86,6 +86,8 @@ export function sendApiError(request: FastifyRequest, reply: FastifyReply, error
   if (challenge) reply.header('www-authenticate', challenge);
   reply.headers(error.headers);
   if (status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  // RFC 5789 §2.2: a PATCH refused for its media type says which one it takes.
+  if (status === 415 && request.method === 'PATCH') reply.header('accept-patch', 'application/json');
   return reply.code(status).send(errorBody(error, request.id));
 }
 
@@ -106,6 +108,9 @@ export function errorBody(error: ApiError, traceId: string): ErrorBody {
 function wwwAuthenticate(error: ApiError): string | undefined {
   if (error.code === 'unauthorized') return `Bearer realm="${REALM}"`;
   const description = quoted(error.hasCustomMessage ? error.message : ERROR_CODES[error.code].message);
+  if (error.code === 'bad_request' && error.field === 'authorization') {
+    return `Bearer realm="${REALM}", error="invalid_request", error_description="${description}"`;
+  }
   if (error.code === 'invalid_token') {
     return `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`;
   }

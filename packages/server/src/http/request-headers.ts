@@ -8,9 +8,12 @@ import { ApiError } from '../errors.js';
  * - The trace id (the request id: traceIdOf) is echoed on the answer as the request arrives, so
  *   every answer carries it, errors included (Fastify keeps headers set before an error); one
  *   that cannot be used is refused before it reaches a log.
- * - RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400. Node would send that answer itself
- *   with an empty body; the app turns its check off (app.ts), so that this answer too is the
- *   envelope with a code and the trace id. HTTP/1.0 needs no Host.
+ * - RFC 9112 §3.2: a request without Host (HTTP/1.1), with two Host lines, or with a Host that is
+ *   not a host is a 400. Node would answer a missing Host itself with an empty body; the app
+ *   turns its check off (app.ts), so that this answer too is the envelope with a code and the
+ *   trace id. HTTP/1.0 needs no Host.
+ * - Two Authorization lines are a 400 (RFC 6750 §3.1, invalid_request): Node keeps only the
+ *   first, so the request's outcome would depend on the order of its headers.
  */
 export function registerRequestHeaderChecks(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {
@@ -22,15 +25,56 @@ export function registerRequestHeaderChecks(app: FastifyInstance): void {
       done(new ApiError('invalid_trace_id', { field: TRACE_ID_HEADER }));
       return;
     }
-    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
-      done(
-        new ApiError('bad_request', {
-          field: 'host',
-          message: 'An HTTP/1.1 request must have a Host header',
-        }),
-      );
-      return;
-    }
-    done();
+    done(
+      hostError(request.headers.host, request.raw.httpVersion) ?? repeatedHeaderError(request.raw.rawHeaders),
+    );
+  });
+  serveUnknownExpectations(app);
+}
+
+// RFC 9110 §7.2: uri-host [ ":" port ], the host an IP literal or a reg-name (RFC 3986 §3.2.2).
+const HOST = /^(?:\[[0-9A-Za-z:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?$/;
+
+function hostError(host: string | undefined, httpVersion: string): ApiError | undefined {
+  if (host === undefined) {
+    if (httpVersion !== '1.1') return undefined;
+    return new ApiError('bad_request', {
+      field: 'host',
+      message: 'An HTTP/1.1 request must have a Host header',
+    });
+  }
+  if (HOST.test(host)) return undefined;
+  return new ApiError('bad_request', { field: 'host', message: 'The Host header is not a valid host' });
+}
+
+/** Host and Authorization, which Node keeps only the first of, each at most once. */
+function repeatedHeaderError(rawHeaders: string[]): ApiError | undefined {
+  let hosts = 0;
+  let authorizations = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
+    else if (name.length === 13 && name.toLowerCase() === 'authorization') authorizations++;
+  }
+  if (hosts > 1) {
+    return new ApiError('bad_request', { field: 'host', message: 'A request must have one Host header' });
+  }
+  if (authorizations > 1) {
+    return new ApiError('bad_request', {
+      field: 'authorization',
+      message: 'A request must have at most one Authorization header',
+    });
+  }
+  return undefined;
+}
+
+/**
+ * An `Expect` other than 100-continue: Node answers it with a bare 417 of its own, without the
+ * envelope, the trace id or an access line. RFC 9110 §10.1.1 lets a server answer it with 417 or
+ * not at all, so the request is served as if it had no expectation, like any other.
+ */
+function serveUnknownExpectations(app: FastifyInstance): void {
+  app.server.on('checkExpectation', (request, response) => {
+    app.server.emit('request', request, response);
   });
 }

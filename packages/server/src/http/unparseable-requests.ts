@@ -55,6 +55,8 @@ const CLIENT_ERRORS: Record<string, ErrorCode> = {
 function rawResponse(status: number, traceId: string, body: string): string {
   return [
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    // RFC 9110 §6.6.1: an origin server with a clock sends Date on every 4xx, these included.
+    `date: ${new Date().toUTCString()}`,
     'content-type: application/json; charset=utf-8',
     `content-length: ${Buffer.byteLength(body)}`,
     `${TRACE_ID_HEADER}: ${traceId}`,

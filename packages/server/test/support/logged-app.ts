@@ -18,13 +18,18 @@ export interface LoggedApp {
   close(): Promise<void>;
 }
 
-export async function buildLoggedApp(): Promise<LoggedApp> {
+export async function buildLoggedApp(options: { requestTimeoutMs?: number } = {}): Promise<LoggedApp> {
   const dir = mkdtempSync(join(tmpdir(), 'chekt-logged-app-'));
   const file = join(dir, 'server.log');
   const database = await createTestDatabase();
   const store = await openStore(database.url);
   const logging = createLogging('info', logOutput(file));
-  const app = await buildApp({ config: { tokenTtlSeconds: 3600, issuerUrl: undefined }, store, logging });
+  const app = await buildApp({
+    config: { tokenTtlSeconds: 3600, issuerUrl: undefined },
+    store,
+    logging,
+    ...options,
+  });
   const logText = () => {
     logging.logger.flush();
     return readFileSync(file, 'utf8');
