@@ -14,6 +14,8 @@ export interface Config {
   readonly pgStatementTimeoutMs: number;
   /** SQLite: how much of the database file to read through a memory map (0: none, the default). */
   readonly sqliteMmapMb: number;
+  /** On SIGTERM, how long requests in flight may take before their connections are cut. */
+  readonly shutdownTimeoutMs: number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -53,6 +55,12 @@ export function loadConfig(env: Source, overrides: Partial<Record<keyof Config, 
     ),
     // SQLite's own ceiling for a map in this build is 2 GB (SQLITE_MAX_MMAP_SIZE).
     sqliteMmapMb: integerIn('SQLITE_MMAP_MB', read('sqliteMmapMb', 'SQLITE_MMAP_MB') ?? '0', 0, 2047),
+    shutdownTimeoutMs: integerIn(
+      'SHUTDOWN_TIMEOUT_MS',
+      read('shutdownTimeoutMs', 'SHUTDOWN_TIMEOUT_MS') ?? '10000',
+      0,
+      600000,
+    ),
   };
   return Object.freeze(config);
 }

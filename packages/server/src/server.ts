@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { type Config, configWarnings, redactUrl } from './config.js';
+import { closeGracefully } from './http/graceful-close.js';
 import { createLogging, type Logging } from './logging/logger.js';
 import { openStore } from './store/store.js';
 
@@ -11,7 +12,7 @@ export interface RunningServer {
 
 /**
  * Opens the database, builds the app, listens. On SIGTERM/SIGINT: stop accepting, let in-flight
- * requests finish, then close the database.
+ * requests finish (closeGracefully), then close the database.
  */
 export async function startServer(
   config: Config,
@@ -41,7 +42,7 @@ export async function startServer(
   for (const warning of configWarnings(config)) logger.warn(warning);
   const url = await app.listen({ port: config.port, host: config.host });
   logger.info({ url, database: redactUrl(config.databaseUrl), dialect: store.dialect }, 'server listening');
-  return { url, close: () => app.close() };
+  return { url, close: () => closeGracefully(app, config.shutdownTimeoutMs) };
 }
 
 export function closeOnSignals(server: RunningServer, logger: Logger): void {

@@ -11,6 +11,7 @@ describe('configuration', () => {
       logLevel: 'info',
       issuerUrl: undefined,
       sqliteMmapMb: 0,
+      shutdownTimeoutMs: 10000,
     });
   });
 
@@ -23,6 +24,7 @@ describe('configuration', () => {
         ISSUER_URL: 'https://partner.example.com/',
         DATABASE_URL: 'postgres://u@h/db',
         SQLITE_MMAP_MB: '256',
+        SHUTDOWN_TIMEOUT_MS: '2500',
       },
       { port: '9100' },
     );
@@ -33,6 +35,7 @@ describe('configuration', () => {
       issuerUrl: 'https://partner.example.com',
       databaseUrl: 'postgres://u@h/db',
       sqliteMmapMb: 256,
+      shutdownTimeoutMs: 2500,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -47,6 +50,8 @@ describe('configuration', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ SQLITE_MMAP_MB: '2048' }, 'SQLITE_MMAP_MB'],
     [{ SQLITE_MMAP_MB: '-1' }, 'SQLITE_MMAP_MB'],
+    [{ SHUTDOWN_TIMEOUT_MS: '600001' }, 'SHUTDOWN_TIMEOUT_MS'],
+    [{ SHUTDOWN_TIMEOUT_MS: '1.5' }, 'SHUTDOWN_TIMEOUT_MS'],
   ])('refuses %o, naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

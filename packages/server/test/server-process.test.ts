@@ -225,6 +225,53 @@ describe('the server process', () => {
     }
   });
 
+  it('on SIGTERM, answers a request sent on an idle keep-alive connection just after, instead of cutting it off', async () => {
+    // Under load nearly every keep-alive connection has its next request on the way when SIGTERM
+    // lands. Closing the quiet ones at once reset those requests; the client could not tell
+    // whether its PATCH was made.
+    const token = await fetchToken(server.url, client);
+    const connection = await rawConnection(server.url);
+    const get = `GET ${EXAMPLE} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n\r\n`;
+    connection.write(get);
+    await expect.poll(() => connection.received().length).toBeGreaterThan(0);
+    const shuttingDown = () => server.stdout.some((line) => line.includes('shutting down'));
+    const exit = server.stop('SIGTERM');
+    try {
+      await expect.poll(shuttingDown).toBe(true);
+      connection.write(get);
+      const [first, second] = (await connection.closed).split(/(?=HTTP\/1\.1 )/);
+      expect(first).toMatch(/^HTTP\/1.1 200/);
+      expect(second).toMatch(/^HTTP\/1.1 200/);
+      expect(second).toMatch(/\r\nconnection: close\r\n/i);
+      expect(await exit).toBe(0);
+    } finally {
+      server = await restarted(exit);
+    }
+  });
+
+  it('on SIGTERM, cuts a request that never finishes arriving after SHUTDOWN_TIMEOUT_MS, then exits 0', async () => {
+    const impatient = await startServerProcess({ db: database.url, env: { SHUTDOWN_TIMEOUT_MS: '1500' } });
+    const token = await fetchToken(impatient.url, client);
+    const connection = await rawConnection(impatient.url);
+    // Six bytes of a twenty-byte body, and no more.
+    connection.write(`${patchHead(token, 20, 'keep-alive')}{"secu`);
+    await pause(200);
+    const stopping = Date.now();
+    const exit = impatient.stop('SIGTERM');
+    try {
+      await connection.closed;
+      expect(await exit).toBe(0);
+      expect(Date.now() - stopping).toBeLessThan(10_000);
+      const log = impatient.stdout.join('\n');
+      expect(log).toContain('shutdown complete');
+      // The cut request looked nothing up in a closed database.
+      expect(log).not.toContain('database connection is not open');
+      expect(log).not.toContain('"level":50');
+    } finally {
+      await impatient.stop('SIGKILL');
+    }
+  });
+
   it.skipIf(testBackend() !== 'sqlite')(
     'checkpoints the WAL on a thread of its own from its first write',
     async () => {
@@ -301,16 +348,16 @@ function patchHead(token: string, contentLength: number, connection: 'close' | '
 /** A raw TCP connection to the server: bytes go out as written, and `closed` is all it answered. */
 async function rawConnection(
   serverUrl: string,
-): Promise<{ write(text: string): void; closed: Promise<string> }> {
+): Promise<{ write(text: string): void; received(): string; closed: Promise<string> }> {
   const { hostname, port } = new URL(serverUrl);
   const socket = connect(Number(port), hostname);
   await once(socket, 'connect');
-  const closed = new Promise<string>((resolve) => {
-    let text = '';
-    socket.on('data', (chunk) => {
-      text += chunk.toString();
-    });
-    socket.on('close', () => resolve(text));
+  let text = '';
+  socket.on('data', (chunk) => {
+    text += chunk.toString();
   });
-  return { write: (text) => socket.write(text), closed };
+  // A reset still ends the exchange: what arrived before it is what the test reads.
+  socket.on('error', () => {});
+  const closed = new Promise<string>((resolve) => socket.on('close', () => resolve(text)));
+  return { write: (bytes) => socket.write(bytes), received: () => text, closed };
 }

@@ -93,7 +93,8 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
    * (400, 413, 415) must look, since a missing site's 404 comes before those.
    */
   const missingSiteFirst = async (error: FastifyError, request: FastifyRequest) => {
-    if (request.dealerId !== null && isBodyError(error)) {
+    // An aborted request (its client gone, or cut by a shutdown) has no one to answer.
+    if (request.dealerId !== null && isBodyError(error) && !request.raw.destroyed) {
       // Found, it names the site in the access line, as for any other request about it.
       request.site = await service.locate(request.dealerId, siteIdOf(request));
     }

@@ -131,10 +131,12 @@ function toApiError(error: FastifyError): ApiError {
   if (mapped) return new ApiError(mapped, { cause: error });
   if (error instanceof SyntaxError && error.statusCode === 400)
     return new ApiError('malformed_json', { cause: error });
-  if (isDatabaseUnavailable(error)) return new ApiError('service_unavailable', { cause: error });
+  // Before the database's codes: a body whose client went away is Node's "aborted" with
+  // ECONNRESET and a 400, the client's doing, not a database that cannot be reached.
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return new ApiError('bad_request', { message: error.message, cause: error });
   }
+  if (isDatabaseUnavailable(error)) return new ApiError('service_unavailable', { cause: error });
   return new ApiError('internal_error', { cause: error });
 }
 

@@ -1,6 +1,7 @@
 import { TRACE_ID_HEADER } from '@chekt-partner/contract';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.js';
+import { isClosing } from './graceful-close.js';
 
 /**
  * What every request's headers are checked for, first of all, in one callback-style hook: it runs
@@ -12,12 +13,15 @@ import { ApiError } from '../errors.js';
  *   not a host is a 400. Node would answer a missing Host itself with an empty body; the app
  *   turns its check off (app.ts), so that this answer too is the envelope with a code and the
  *   trace id. HTTP/1.0 needs no Host.
+ * - While the server shuts down, every answer closes its connection.
  * - Two Authorization lines are a 400 (RFC 6750 §3.1, invalid_request): Node keeps only the
  *   first, so the request's outcome would depend on the order of its headers.
  */
 export function registerRequestHeaderChecks(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(TRACE_ID_HEADER, request.id);
+    // Shutting down (closeGracefully): the connection closes after this answer.
+    if (isClosing(app.server)) reply.header('connection', 'close');
     // traceIdOf made the caller's trace id the request id only if it is valid: a sent value that
     // is not the request id was refused there, and is refused here, without checking it twice.
     const sent = request.headers[TRACE_ID_HEADER];

@@ -1,0 +1,54 @@
+import type { Server } from 'node:http';
+import { Server as NetServer } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * How long a keep-alive connection gets to bring its next request once the server stops
+ * accepting: under load nearly every connection has a request on its way, which closing the
+ * connection at once would cut off (the client sees a reset and cannot tell whether its PATCH
+ * was made). A connection quiet for this long is closed.
+ */
+export const IDLE_GRACE_MS = 1000;
+
+/**
+ * Shuts the app down without cutting requests off: stop accepting connections; answer every
+ * request that still comes on an open one, with `Connection: close` (registerRequestHeaderChecks),
+ * so each connection closes after its answer; close the ones that stay quiet for IDLE_GRACE_MS;
+ * cut the rest after `timeoutMs` (a client that never finishes its request must not hold the
+ * shutdown forever); then close the app, and with it the database.
+ *
+ * Node's own `server.close()` (which Fastify's close calls) would close every connection without
+ * a request in progress at once, and stop enforcing the request timeout.
+ */
+export async function closeGracefully(app: FastifyInstance, timeoutMs: number): Promise<void> {
+  const server = app.server;
+  const deadline = delay(timeoutMs, undefined, { ref: false });
+  const drained = stopAccepting(server);
+  await Promise.race([drained, delay(Math.min(IDLE_GRACE_MS, timeoutMs), undefined, { ref: false })]);
+  server.closeIdleConnections();
+  await Promise.race([drained, deadline]);
+  server.closeAllConnections();
+  await drained;
+  await app.close();
+}
+
+const closingServers = new WeakSet<Server>();
+
+/** True once closeGracefully has stopped accepting: answers then close their connection. */
+export function isClosing(server: Server): boolean {
+  return closingServers.has(server);
+}
+
+/** Resolves once the last open connection has closed. */
+function stopAccepting(server: Server): Promise<void> {
+  closingServers.add(server);
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve();
+      return;
+    }
+    // net.Server's close: stop listening, and call back when the last connection has closed.
+    NetServer.prototype.close.call(server, () => resolve());
+  });
+}
