@@ -45,10 +45,13 @@ function pathOf(dealerId: string | number, siteId: string | number): string {
 
 function sendableId(name: string, id: string | number): string {
   const text = String(id);
-  if (text === '' || text === '.' || text === '..') {
-    throw new TypeError(`${name} "${text}" cannot be sent in a URL path`);
-  }
+  if (!isSendableId(text)) throw new TypeError(`${name} "${text}" cannot be sent in a URL path`);
   return text;
+}
+
+/** Whether an id can go into the path as it is (pathOf); the `chekt` CLI checks its arguments with it. */
+export function isSendableId(text: string): boolean {
+  return text !== '' && text !== '.' && text !== '..';
 }
 
 /** The documented shape, checked, so a wrong base URL fails here rather than somewhere downstream. */

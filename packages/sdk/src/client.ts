@@ -35,7 +35,9 @@ export class ChektPartnerClient {
   constructor(options: ChektPartnerClientOptions) {
     const baseUrl = httpUrl('baseUrl', options.baseUrl).replace(/\/+$/, '');
     const tokenUrl =
-      options.tokenUrl === undefined ? `${baseUrl}${TOKEN_PATH}` : httpUrl('tokenUrl', options.tokenUrl);
+      options.tokenUrl === undefined
+        ? `${baseUrl}${TOKEN_PATH}`
+        : httpUrl('tokenUrl', options.tokenUrl, true);
     const credentials = {
       clientId: nonEmpty('clientId', options.clientId),
       clientSecret: nonEmpty('clientSecret', options.clientSecret),
@@ -58,7 +60,7 @@ function nonEmpty(name: string, value: unknown): string {
   return value;
 }
 
-function httpUrl(name: string, value: unknown): string {
+function httpUrl(name: string, value: unknown, allowQuery = false): string {
   const text = nonEmpty(name, value);
   let url: URL;
   try {
@@ -73,6 +75,10 @@ function httpUrl(name: string, value: unknown): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TypeError(`${name} must be an http(s) URL, got "${text}"`);
   }
+  // A fragment is never sent (RFC 6749 §3.2 forbids one on the token endpoint too).
+  if (text.includes('#')) throw new TypeError(`${name} must not have a fragment, got "${text}"`);
+  // The API's paths are appended to the base URL: after a query they would not be paths at all.
+  if (!allowQuery && text.includes('?')) throw new TypeError(`${name} must not have a query, got "${text}"`);
   return text;
 }
 

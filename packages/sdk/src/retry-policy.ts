@@ -50,12 +50,23 @@ export function backoffMs(retriesDone: number, random: () => number = Math.rando
   return Math.round(ceiling * (1 - random() * 0.25));
 }
 
-/** RFC 9110 §10.2.3: Retry-After is delay-seconds or an HTTP-date. Returns seconds, or undefined. */
+// RFC 9110 §5.6.7: an HTTP-date is IMF-fixdate (Sun, 06 Nov 1994 08:49:37 GMT), or one of the two
+// obsolete forms, RFC 850 (Sunday, 06-Nov-94 08:49:37 GMT) and asctime (Sun Nov  6 08:49:37 1994).
+const HTTP_DATE =
+  /^(?:[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT|[A-Z][a-z]+, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4})$/;
+
+/**
+ * RFC 9110 §10.2.3: Retry-After is delay-seconds or an HTTP-date. Returns seconds, or undefined
+ * for anything else ("1.5", "-1"): Date.parse would read those as dates long past, and a retry
+ * at once is the opposite of what the server asked.
+ */
 export function parseRetryAfter(headers: Headers, nowMs: number): number | undefined {
   const value = headers.get('retry-after')?.trim();
   if (!value) return undefined;
   if (/^\d+$/.test(value)) return Number(value);
-  const date = Date.parse(value);
+  if (!HTTP_DATE.test(value)) return undefined;
+  // asctime names no zone; HTTP dates are all GMT, and Date.parse would take the local zone.
+  const date = Date.parse(/\d{4}$/.test(value) ? `${value} GMT` : value);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, Math.ceil((date - nowMs) / 1000));
 }

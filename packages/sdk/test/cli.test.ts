@@ -148,6 +148,8 @@ describe('exit code 2: wrong usage', () => {
     [[], 'no command given'],
     [['arming', 'get', '12345', '1', '--verbose'], "Unknown option '--verbose'"],
     [['arming', 'get', '12345', '1', '--trace-id', 'has space'], '--trace-id'],
+    [['arming', 'get', '.', '1'], '<dealerId> cannot be "."'],
+    [['arming', 'set', '12345', '..', '3'], '<siteId> cannot be ".."'],
   ])('%j', async (args, message) => {
     const result = await runChekt(args, env);
     expect(result).toMatchObject({ code: 2, stdout: '' });
@@ -157,6 +159,7 @@ describe('exit code 2: wrong usage', () => {
   it.each([
     [['arming', 'set', '12345', '1', '7', '--json'], '<type> must be 1-4'],
     [['arming', 'get', '12345', '1', '--verbose', '--json'], "Unknown option '--verbose'"],
+    [['arming', 'get', '..', '1', '--json'], '<dealerId> cannot be ".."'],
   ])('under --json, %j prints the usage error as one JSON document too', async (args, message) => {
     const result = await runChekt(args, env);
     expect(result.code).toBe(2);

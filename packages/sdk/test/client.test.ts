@@ -84,6 +84,20 @@ describe('happy paths', () => {
     ).not.toThrow();
   });
 
+  it('refuses a base URL with a query or a fragment, and a token URL with a fragment (RFC 6749 §3.2)', () => {
+    for (const baseUrl of [`${api.url}?v=1`, `${api.url}#x`, `${api.url}?`]) {
+      expect(() => new ChektPartnerClient({ ...api.client, baseUrl }), baseUrl).toThrow(TypeError);
+    }
+    const tokenUrl = (suffix: string) => () =>
+      new ChektPartnerClient({
+        ...api.client,
+        baseUrl: api.url,
+        tokenUrl: `${api.url}/oauth/token${suffix}`,
+      });
+    expect(tokenUrl('#x')).toThrow(/tokenUrl must not have a fragment/);
+    expect(tokenUrl('?tenant=a')).not.toThrow();
+  });
+
   it('refuses a base URL with credentials in it, without repeating them', () => {
     const withCredentials = api.url.replace('http://', 'http://user:pa55word@');
     const construct = () => new ChektPartnerClient({ ...api.client, baseUrl: withCredentials });

@@ -220,5 +220,16 @@ describe('retry policy rules', () => {
     const headers = new Headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:05 GMT' });
     expect(parseRetryAfter(headers, now)).toBe(5);
     expect(parseRetryAfter(new Headers({ 'retry-after': 'soon' }), now)).toBeUndefined();
+    // Not delay-seconds and not an HTTP-date: as if absent (Date.parse reads them as dates long past).
+    for (const value of ['1.5', '-1', '120.5', '2026-01-01', '0x10']) {
+      expect(parseRetryAfter(new Headers({ 'retry-after': value }), now), value).toBeUndefined();
+      expect(
+        retryDelayMs(response(503, { 'retry-after': value }), 0, 2, () => 0),
+        value,
+      ).toBe(500);
+    }
+    // The two obsolete HTTP-date forms (RFC 9110 §5.6.7) still count.
+    expect(parseRetryAfter(new Headers({ 'retry-after': 'Thursday, 01-Jan-26 00:00:07 GMT' }), now)).toBe(7);
+    expect(parseRetryAfter(new Headers({ 'retry-after': 'Thu Jan  1 00:00:09 2026' }), now)).toBe(9);
   });
 });

@@ -1,4 +1,5 @@
 import { parseSecurityType, type SecurityType } from '@chekt-partner/contract/security-types';
+import { isSendableId } from '../arming-settings.js';
 import { UsageError } from './usage.js';
 
 /** Exactly `names.length` positionals, none empty, in that order. */
@@ -11,6 +12,12 @@ export function positionals(args: string[], names: readonly string[]): string[] 
     if (value.trim() === '') throw new UsageError(`<${names[index]}> must not be empty`);
   }
   return args;
+}
+
+/** A dealer or site id the SDK can put in the path: `.` and `..` would name another path. */
+export function idArgument(name: string, text: string): string {
+  if (!isSendableId(text)) throw new UsageError(`<${name}> cannot be "${text}"`);
+  return text;
 }
 
 export function securityTypeArgument(text: string): SecurityType {

@@ -1,4 +1,4 @@
-import { positionals, securityTypeArgument } from '../arguments.js';
+import { idArgument, positionals, securityTypeArgument } from '../arguments.js';
 import { describeSecurityType, describeSite } from '../arming-output.js';
 import type { Command } from '../command.js';
 import { clientFrom, traceIdFrom } from '../shared-options.js';
@@ -7,12 +7,14 @@ import { clientFrom, traceIdFrom } from '../shared-options.js';
 export const armingSet: Command = {
   words: ['arming', 'set'],
   async run({ args, options, env }) {
-    const [dealerId, siteId, typeText] = positionals(args, ['dealerId', 'siteId', 'type']) as [
+    const [dealerText, siteText, typeText] = positionals(args, ['dealerId', 'siteId', 'type']) as [
       string,
       string,
       string,
     ];
     // Every argument is checked before anything is sent: a usage error never half-happens.
+    const dealerId = idArgument('dealerId', dealerText);
+    const siteId = idArgument('siteId', siteText);
     const securityType = securityTypeArgument(typeText);
     const traceId = traceIdFrom(options);
     const client = clientFrom(options, env);
