@@ -34,7 +34,7 @@ export class ApiRequester {
   ): Promise<ApiAnswer> {
     const traceId = traceIdFor(options);
     for (let refreshed = false; ; refreshed = true) {
-      const token = await unlessAborted(this.tokens.token(), options.signal);
+      const token = await unlessAborted(this.tokens.token(traceId), options.signal);
       const response = await send(this.transport, {
         url: `${this.baseUrl}${path}`,
         method,

@@ -48,7 +48,7 @@ export class ChektPartnerClient {
       timeoutMs: timeout('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
       maxRetries: nonNegativeInteger('maxRetries', options.maxRetries ?? DEFAULT_MAX_RETRIES),
     };
-    const tokens = new TokenCache(() => requestAccessToken(transport, tokenUrl, credentials));
+    const tokens = new TokenCache((traceId) => requestAccessToken(transport, tokenUrl, credentials, traceId));
     this.armingSettings = new ArmingSettingsResource(new ApiRequester(baseUrl, transport, tokens));
   }
 }

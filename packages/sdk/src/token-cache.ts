@@ -32,14 +32,17 @@ export class TokenCache {
   #generation = 0;
 
   constructor(
-    private readonly fetchGrant: () => Promise<AccessTokenGrant>,
+    private readonly fetchGrant: (traceId?: string) => Promise<AccessTokenGrant>,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A token believed valid: the cached one, or the result of the (single) fetch under way. */
-  token(): Promise<string> {
+  /**
+   * A token believed valid: the cached one, or the result of the (single) fetch under way. A fetch
+   * this call starts carries its trace id; calls that join a fetch under way share that fetch's.
+   */
+  token(traceId?: string): Promise<string> {
     if (this.#cached && this.now() < this.#cached.refreshAtMs) return Promise.resolve(this.#cached.value);
-    this.#pending ??= this.#fetch();
+    this.#pending ??= this.#fetch(traceId);
     return this.#pending;
   }
 
@@ -55,10 +58,10 @@ export class TokenCache {
     this.#generation++;
   }
 
-  async #fetch(): Promise<string> {
+  async #fetch(traceId: string | undefined): Promise<string> {
     const generation = this.#generation;
     try {
-      const grant = await this.fetchGrant();
+      const grant = await this.fetchGrant(traceId);
       if (generation === this.#generation) {
         this.#cached = { value: grant.accessToken, refreshAtMs: refreshAt(grant) };
       }

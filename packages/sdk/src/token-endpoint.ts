@@ -18,8 +18,9 @@ export async function requestAccessToken(
   transport: TransportSettings,
   tokenUrl: string,
   credentials: ClientCredentials,
+  /** The trace id of the call that needs the token, so that one operation has one id. */
+  traceId: string = newTraceId(),
 ): Promise<AccessTokenGrant> {
-  const traceId = newTraceId();
   const requestedAtMs = Date.now();
   const response = await send(transport, {
     url: tokenUrl,

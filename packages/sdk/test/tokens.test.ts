@@ -78,6 +78,26 @@ describe('tokens', () => {
     expect(api.log.apiRequests()).toHaveLength(5);
   });
 
+  it('are fetched with the trace id of the call that needs one: one operation, one id', async () => {
+    const api = await partnerApi();
+    const chekt = new ChektPartnerClient({ ...api.client, baseUrl: api.url });
+    const traceId = 'integrator-trace-1';
+    await chekt.armingSettings.get(DEALER_ID, SITE_ID, { traceId });
+    const [tokenRequest] = api.log.seen.filter((request) => request.path === '/oauth/token');
+    expect(tokenRequest?.traceId).toBe(traceId);
+    expect(api.log.apiRequests().map((request) => request.traceId)).toEqual([traceId]);
+  });
+
+  it('fail with the trace id of the call that needed them', async () => {
+    const api = await partnerApi();
+    const chekt = new ChektPartnerClient({ ...api.client, clientSecret: 'wrong', baseUrl: api.url });
+    const error = await chekt.armingSettings
+      .get(DEALER_ID, SITE_ID, { traceId: 'integrator-trace-2' })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(ChektAuthenticationError);
+    expect(error.traceId).toBe('integrator-trace-2');
+  });
+
   it('are fetched once for 20 concurrent calls (single flight)', async () => {
     const api = await partnerApi();
     const chekt = new ChektPartnerClient({ ...api.client, baseUrl: api.url });
