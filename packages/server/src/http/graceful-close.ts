@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
  * connection at once would cut off (the client sees a reset and cannot tell whether its PATCH
  * was made). A connection quiet for this long is closed.
  */
-export const IDLE_GRACE_MS = 1000;
+const IDLE_GRACE_MS = 1000;
 
 /**
  * Shuts the app down without cutting requests off: stop accepting connections; answer every
