@@ -12,6 +12,7 @@ import { answerUnroutable, registerErrorHandling } from './http/error-handler.js
 import { registerHealth } from './http/health.js';
 import { registerRequestContext } from './http/request-context.js';
 import { registerRequestHeaderChecks } from './http/request-headers.js';
+import { oneSerializerPerSchema } from './http/response-serializers.js';
 import { traceIdOf } from './http/trace-id.js';
 import { answerUnparseable } from './http/unparseable-requests.js';
 import { lazyChildLoggers } from './logging/lazy-child-logger.js';
@@ -77,6 +78,7 @@ export async function buildApp({
       connectionsCheckingInterval: Math.min(30_000, requestTimeoutMs / 2),
     },
     requestTimeout: requestTimeoutMs,
+    schemaController: { compilersFactory: { buildSerializer: oneSerializerPerSchema } },
     // Never coerce "3" into 3 or drop unknown fields: a misspelt request must be a 400, not a silent 200.
     ajv: {
       customOptions: {
