@@ -8,6 +8,11 @@ export const SCOPES = {
 export type Scope = keyof typeof SCOPES;
 export const ALL_SCOPES = Object.keys(SCOPES) as Scope[];
 
+/** One of SCOPES' own names: `in` would also take `constructor`, `toString` and `__proto__`. */
+export function isScope(name: string): name is Scope {
+  return Object.hasOwn(SCOPES, name);
+}
+
 export const TokenRequestSchema = Type.Object(
   {
     grant_type: Type.Literal('client_credentials'),

@@ -90,6 +90,25 @@ describe('POST /oauth/token (RFC 6749 §4.4 client credentials)', () => {
     expect(response.body).toMatchObject({ token_type: 'Bearer' });
   });
 
+  it('a parameter sent without a value counts as omitted (RFC 6749 §3.2), beside HTTP Basic too', async () => {
+    for (const body of [
+      'grant_type=client_credentials&client_secret=',
+      'grant_type=client_credentials&client_id=',
+    ]) {
+      const response = await tokenRequest(server.url, body, {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basic(client.clientId, client.clientSecret),
+      });
+      expect(response.status, body).toBe(200);
+    }
+    const noScope = await tokenRequest(
+      server.url,
+      `${form({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret })}&scope=`,
+    );
+    expect(noScope.status).toBe(200);
+    expect(noScope.body).toMatchObject({ scope: 'arming_settings:read arming_settings:write' });
+  });
+
   it('a narrower scope can be asked for, and is enforced (403 insufficient_scope)', async () => {
     const readOnly = await fetchToken(server.url, client, 'arming_settings:read');
     expect((await call(server.url, EXAMPLE, { token: readOnly })).status).toBe(200);
@@ -229,12 +248,16 @@ describe('POST /oauth/token (RFC 6749 §4.4 client credentials)', () => {
       }
     });
 
-    it('invalid_scope', async () => {
-      expectOAuthError(
-        await tokenRequest(server.url, form({ ...valid(), scope: 'admin' })),
-        400,
-        'invalid_scope',
-      );
+    it('invalid_scope, also for the names every JavaScript object has', async () => {
+      for (const scope of [
+        'admin',
+        'constructor',
+        'toString',
+        '__proto__',
+        'arming_settings:read hasOwnProperty',
+      ]) {
+        expectOAuthError(await tokenRequest(server.url, form({ ...valid(), scope })), 400, 'invalid_scope');
+      }
     });
   });
 

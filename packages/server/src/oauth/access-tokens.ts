@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SCOPES, type Scope } from '@chekt-partner/contract';
+import { isScope, type Scope } from '@chekt-partner/contract';
 import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import { ApiError } from '../errors.js';
 import { signCompactJws } from './compact-jws.js';
@@ -134,7 +134,7 @@ function cacheKeyOf(token: string): string {
 
 function parseScopes(scope: unknown): ReadonlySet<Scope> {
   if (typeof scope !== 'string') return new Set();
-  return new Set(scope.split(' ').filter((name): name is Scope => name in SCOPES));
+  return new Set(scope.split(' ').filter(isScope));
 }
 
 function invalidToken(message: string, cause?: unknown): ApiError {

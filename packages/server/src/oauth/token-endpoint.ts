@@ -1,4 +1,4 @@
-import { ALL_SCOPES, SCOPES, type Scope, type TokenResponse } from '@chekt-partner/contract';
+import { ALL_SCOPES, isScope, type Scope, type TokenResponse } from '@chekt-partner/contract';
 import { OAuthError } from '../errors.js';
 import { findClientNow } from '../store/repositories/clients.js';
 import type { Store } from '../store/store.js';
@@ -53,20 +53,24 @@ function requireFormEncoding(contentType: string | undefined): void {
   throw new OAuthError('invalid_request', 'The token request must be application/x-www-form-urlencoded');
 }
 
-/** §3.2: "Request and response parameters MUST NOT be included more than once." */
+/**
+ * §3.2: "Request and response parameters MUST NOT be included more than once", and "Parameters
+ * sent without a value MUST be treated as if they were omitted from the request."
+ */
 function singleValuedParams(body: unknown): Record<string, string> {
   if (body === null || typeof body !== 'object') return {};
   const params: Record<string, string> = {};
   for (const [name, value] of Object.entries(body)) {
     if (Array.isArray(value))
       throw new OAuthError('invalid_request', `The parameter ${name} was sent more than once`);
-    if (typeof value === 'string') params[name] = value;
+    if (typeof value === 'string' && value !== '') params[name] = value;
   }
   return params;
 }
 
 function requireGrantTypePresent(params: Record<string, string>): void {
-  if (!params.grant_type) throw new OAuthError('invalid_request', 'The grant_type parameter is required');
+  if (params.grant_type === undefined)
+    throw new OAuthError('invalid_request', 'The grant_type parameter is required');
 }
 
 function requireClientCredentialsGrant(grantType: string | undefined): void {
@@ -87,7 +91,7 @@ async function authenticateClient(store: Store, clientId: string, secret: string
 function grantedScopes(scope: string | undefined): Scope[] {
   if (scope === undefined || scope.trim() === '') return [...ALL_SCOPES];
   const requested = scope.trim().split(/ +/);
-  const unknown = requested.filter((name) => !(name in SCOPES));
+  const unknown = requested.filter((name) => !isScope(name));
   if (unknown.length > 0) throw new OAuthError('invalid_scope', `Unknown scope: ${unknown.join(' ')}`);
   return ALL_SCOPES.filter((name) => requested.includes(name));
 }
