@@ -39,7 +39,7 @@ export async function startServer(
     await store.close();
     logger.info('database closed');
   });
-  for (const warning of configWarnings(config)) logger.warn(warning);
+  for (const warning of [...configWarnings(config), ...store.warnings]) logger.warn(warning);
   const url = await app.listen({ port: config.port, host: config.host });
   logger.info({ url, database: redactUrl(config.databaseUrl), dialect: store.dialect }, 'server listening');
   return { url, close: () => closeGracefully(app, config.shutdownTimeoutMs) };

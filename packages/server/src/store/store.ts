@@ -1,9 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Database as SqliteConnection } from 'better-sqlite3';
 import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Pool as PgPool } from 'pg';
 import { migrateToLatest } from './migrations.js';
+import { createDatabaseFilePrivately, databaseFileWarnings } from './private-database-file.js';
 import { type RowReader, rowReader } from './row-reader.js';
 import type { Database } from './schema.js';
 import { cachingStatements, type StatementCache } from './statement-cache.js';
@@ -28,6 +27,8 @@ interface StoreBase {
   queryAll<R>(query: CompiledQuery<R>): Promise<R[]>;
   /** True when the database answers a trivial query. */
   isReachable(): Promise<boolean>;
+  /** What the operator should hear about the database when the server starts (an open file mode, say). */
+  readonly warnings: readonly string[];
   close(): Promise<void>;
 }
 
@@ -116,7 +117,8 @@ const SQLITE_PRAGMAS = [
 async function openSqlite(path: string, options: StoreOptions): Promise<SqliteStore> {
   const { default: SqliteDatabase } = await import('better-sqlite3');
   const file = path.replace(/^\/\/(?=\/)/, '');
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const inMemory = file === ':memory:';
+  if (!inMemory) createDatabaseFilePrivately(file);
   const connection = new SqliteDatabase(file);
   for (const pragma of SQLITE_PRAGMAS) connection.pragma(pragma);
   // Only the serving connection reads pages at random; the checkpointer's thread writes them.
@@ -124,7 +126,7 @@ async function openSqlite(path: string, options: StoreOptions): Promise<SqliteSt
   if (mmapMb > 0) connection.pragma(`mmap_size = ${mmapMb * 1024 * 1024}`);
   const checkpoints = options.backgroundCheckpoints;
   const checkpointer =
-    checkpoints && file !== ':memory:'
+    checkpoints && !inMemory
       ? new WalCheckpointer(connection, file, SQLITE_PRAGMAS, checkpoints === true ? {} : checkpoints)
       : undefined;
   const statements = cachingStatements(connection);
@@ -138,6 +140,7 @@ async function openSqlite(path: string, options: StoreOptions): Promise<SqliteSt
     queryFirst: (query) => queryFirstOnSqlite(db, sync, query),
     queryAll: (query) => queryAllOnSqlite(db, sync, query),
     isReachable: () => probe(db),
+    warnings: inMemory ? [] : databaseFileWarnings(file),
     close: async () => {
       await checkpointer?.close();
       await db.destroy();
@@ -195,6 +198,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Postgre
     queryAll,
     queryFirst: async (query) => (await queryAll(query))[0],
     isReachable: () => probe(db),
+    warnings: [],
     close: () => db.destroy(),
   };
 }

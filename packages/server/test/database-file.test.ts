@@ -1,0 +1,49 @@
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../src/store/store.js';
+import { runCli } from './support/cli.js';
+import { testBackend } from './support/database.js';
+import { parseJson, startServerProcess } from './support/server-process.js';
+
+const modeOf = (path: string) => statSync(path).mode & 0o777;
+
+// The file holds the token-signing private key: whoever reads it can sign a token for any client.
+describe.skipIf(testBackend() !== 'sqlite')('the SQLite database file (it holds the signing key)', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chekt-db-file-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is created readable by its owner only, with its -wal and -shm files, in a folder only its owner opens', async () => {
+    const file = join(dir, 'new', 'folder', 'partner.db');
+    const store = await openStore(`sqlite:${file}`);
+    try {
+      expect(store.warnings).toEqual([]);
+      expect(modeOf(join(dir, 'new'))).toBe(0o700);
+      expect(modeOf(join(dir, 'new', 'folder'))).toBe(0o700);
+      for (const path of [file, `${file}-wal`, `${file}-shm`]) expect(modeOf(path), path).toBe(0o600);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('an existing file keeps its mode; one open to other users is warned about when the server starts', async () => {
+    const file = join(dir, 'partner.db');
+    expect(runCli(['dealer', 'add', '1', '--name', 'One', '--db', `sqlite:${file}`]).status).toBe(0);
+    expect(modeOf(file)).toBe(0o600);
+    chmodSync(file, 0o644);
+
+    const server = await startServerProcess({ db: `sqlite:${file}` });
+    const warnings = server.stdout.map(parseJson).filter((line) => line?.level === 40);
+    expect(await server.stop()).toBe(0);
+    expect(modeOf(file)).toBe(0o644);
+    expect(warnings.map((line) => line?.msg)).toEqual([
+      `the database file ${file} is open to other users (mode 0644) and holds the token-signing key: ` +
+        'chmod 600 it and its -wal and -shm files',
+    ]);
+  });
+});
