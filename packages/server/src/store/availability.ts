@@ -15,7 +15,10 @@ const UNAVAILABLE_CODES = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
   '57014', // query_canceled (statement timeout)
+  '57P04', // database_dropped
   '53300', // too_many_connections
+  '55000', // object_not_in_prerequisite_state: "database ... is not currently accepting connections"
+  '25006', // read_only_sql_transaction: a failover left the connection on a standby, or writes are off
   '08000',
   '08001',
   '08003',
@@ -27,6 +30,7 @@ const UNAVAILABLE_MESSAGES = [
   'Connection terminated',
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error',
+  'Query read timeout', // pg's query_timeout: the database stopped answering an open connection
 ];
 
 export function isDatabaseUnavailable(error: unknown): boolean {

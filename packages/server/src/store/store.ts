@@ -25,7 +25,7 @@ interface StoreBase {
   queryFirst<R>(query: CompiledQuery<R>): Promise<R | undefined>;
   /** Like `queryFirst`, returning every row. */
   queryAll<R>(query: CompiledQuery<R>): Promise<R[]>;
-  /** True when the database answers a trivial query. */
+  /** True when the database answers a trivial query (PostgreSQL: and would take a write). */
   isReachable(): Promise<boolean>;
   /** What the operator should hear about the database when the server starts (an open file mode, say). */
   readonly warnings: readonly string[];
@@ -113,6 +113,9 @@ const SQLITE_PRAGMAS = [
   'cache_size = -2000',
 ];
 
+/** How much longer than PG_STATEMENT_TIMEOUT_MS a PostgreSQL query may go unanswered before it fails. */
+const ANSWER_GRACE_MS = 1000;
+
 // Each driver is loaded only when its backend is used: a CLI call on SQLite never loads pg.
 async function openSqlite(path: string, options: StoreOptions): Promise<SqliteStore> {
   const { default: SqliteDatabase } = await import('better-sqlite3');
@@ -178,10 +181,16 @@ function sqliteSync(
 
 async function openPostgres(url: string, options: StoreOptions): Promise<PostgresStore> {
   const { default: pg } = await import('pg');
+  const statementTimeoutMs = options.pgStatementTimeoutMs ?? 5000;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.pgPoolSize ?? 10,
-    statement_timeout: options.pgStatementTimeoutMs ?? 5000,
+    statement_timeout: statementTimeoutMs,
+    // statement_timeout is the database's own limit, so a database that stops answering on an open
+    // connection (a network partition, a stalled host) never enforces it: without a limit on our
+    // side, the request would wait for the operating system to give up on the socket, for minutes.
+    query_timeout: statementTimeoutMs + ANSWER_GRACE_MS,
+    keepAlive: true,
     // Fail fast while the database is unreachable instead of queueing requests behind a dead socket.
     connectionTimeoutMillis: 2000,
   });
@@ -197,7 +206,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Postgre
     dialect: 'postgres',
     queryAll,
     queryFirst: async (query) => (await queryAll(query))[0],
-    isReachable: () => probe(db),
+    isReachable: () => acceptsWrites(db),
     warnings: [],
     close: () => db.destroy(),
   };
@@ -246,6 +255,21 @@ function namedStatementsOn(pool: PgPool): PostgresStore['queryAll'] {
     const result = await pool.query({ name, text: query.sql, values: query.parameters as unknown[] });
     return result.rows as R[];
   };
+}
+
+/**
+ * PostgreSQL is ready when it answers and would take a write: after a failover onto a standby, or
+ * with default_transaction_read_only set, it still answers reads while every PATCH would fail.
+ */
+async function acceptsWrites(db: Kysely<Database>): Promise<boolean> {
+  try {
+    const { rows } = await sql<{
+      read_only: string;
+    }>`select current_setting('transaction_read_only') as read_only`.execute(db);
+    return rows[0]?.read_only === 'off';
+  } catch {
+    return false;
+  }
 }
 
 async function probe(db: Kysely<Database>): Promise<boolean> {
