@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { type Config, configWarnings, redactUrl } from './config.js';
@@ -40,9 +41,19 @@ export async function startServer(
     logger.info('database closed');
   });
   for (const warning of [...configWarnings(config), ...store.warnings]) logger.warn(warning);
-  const url = await app.listen({ port: config.port, host: config.host });
+  const url = await listen(app, config);
   logger.info({ url, database: redactUrl(config.databaseUrl), dialect: store.dialect }, 'server listening');
   return { url, close: () => closeGracefully(app, config.shutdownTimeoutMs) };
+}
+
+/** Listens, or fails naming the address: "getaddrinfo ENOTFOUND" alone does not say it was HOST. */
+async function listen(app: FastifyInstance, config: Pick<Config, 'host' | 'port'>): Promise<string> {
+  try {
+    return await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot listen on HOST ${config.host}, PORT ${config.port}: ${reason}`, { cause: error });
+  }
 }
 
 export function closeOnSignals(server: RunningServer, logger: Logger): void {

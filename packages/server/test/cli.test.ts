@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findClient, listGrantedDealerIds } from '../src/store/repositories/clients.js';
 import { openStore } from '../src/store/store.js';
@@ -241,6 +244,76 @@ describe('the operator CLI, chekt-partner', () => {
       expect(onTaken('dealer', 'add', '12345', '--name', 'Example').status).toBe(0);
     } finally {
       await takenDb.drop();
+    }
+  });
+
+  it('--json: a failure is one JSON document on stdout too, with a stable code a script can branch on', () => {
+    const failure = (result: ReturnType<typeof cli>) => ({
+      status: result.status,
+      error: (JSON.parse(result.stdout) as { error: { code: string; message: string } }).error,
+    });
+    expect(cli('dealer', 'add', '4040', '--name', 'Once', '--json').status).toBe(0);
+    const duplicate = cli('dealer', 'add', '4040', '--name', 'Twice', '--json');
+    expect(failure(duplicate)).toEqual({
+      status: 1,
+      error: { code: 'dealer_exists', message: 'dealer 4040 already exists' },
+    });
+    expect(duplicate.stderr).toContain('dealer 4040 already exists');
+    expect(failure(cli('client', 'revoke', 'cp_nobody', '--json'))).toMatchObject({
+      status: 1,
+      error: { code: 'client_not_found' },
+    });
+    expect(
+      failure(cli('site', 'add', '--dealer', '999999', '--external-id', 'x', '--name', 'X', '--json')),
+    ).toMatchObject({
+      status: 1,
+      error: { code: 'dealer_not_found' },
+    });
+    expect(failure(cli('dealer', 'add', 'abc', '--name', 'X', '--json'))).toMatchObject({
+      status: 2,
+      error: { code: 'usage' },
+    });
+    expect(failure(cli('dealer', 'add', '1', '--json'))).toMatchObject({
+      status: 2,
+      error: { code: 'usage' },
+    });
+    // Nothing listens on port 1: the database cannot be reached, which a script may retry.
+    const unreachable = runCli([
+      'dealer',
+      'add',
+      '1',
+      '--name',
+      'X',
+      '--json',
+      '--db',
+      'postgres://u@127.0.0.1:1/x',
+    ]);
+    expect(failure(unreachable)).toMatchObject({ status: 1, error: { code: 'database_unavailable' } });
+    // Without --json, stdout stays empty: the message is on stderr.
+    expect(cli('dealer', 'add', '4040', '--name', 'Twice').stdout).toBe('');
+  });
+
+  it('serve: a database or an address it cannot use stops it with exit 1, naming which', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chekt-not-a-db-'));
+    try {
+      const file = join(dir, 'notes.db');
+      writeFileSync(file, 'not a database, just some notes\n'.repeat(200));
+      const notSqlite = runCli(['serve', '--port', '0', '--db', `sqlite:${file}`]);
+      expect(notSqlite.status).toBe(1);
+      expect(notSqlite.stderr).toContain(`database sqlite:${file}: file is not a database`);
+      const badHost = runCli([
+        'serve',
+        '--port',
+        '0',
+        '--host',
+        'no-such-host.invalid',
+        '--db',
+        database.url,
+      ]);
+      expect(badHost.status).toBe(1);
+      expect(badHost.stderr).toContain('cannot listen on HOST no-such-host.invalid');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -127,10 +127,10 @@ function nullableNumber(value: unknown): number | null {
 }
 
 describe('migrations: a database that cannot be reached', () => {
-  it('fails with the cause, naming no migration when none ran', async () => {
+  it('fails with the cause, naming the database and no migration when none ran', async () => {
     // Port 1 on the loopback: nothing listens, so the connection is refused at once.
-    await expect(openStore('postgres://nobody@127.0.0.1:1/none')).rejects.toThrow(
-      /^database migration failed: connect ECONNREFUSED 127\.0\.0\.1:1$/,
+    await expect(openStore('postgres://nobody:secret@127.0.0.1:1/none')).rejects.toThrow(
+      /^database postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/none: database migration failed: connect ECONNREFUSED 127\.0\.0\.1:1$/,
     );
   });
 });

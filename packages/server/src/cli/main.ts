@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ProvisioningError } from '../provisioning/provisioning.js';
+import { isDatabaseUnavailable } from '../store/availability.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerDealerCommands } from './commands/dealer.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -33,26 +34,43 @@ async function main(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(argv);
     return 0;
   } catch (error) {
-    return exitCodeFor(error);
+    return report(failureOf(error), argv.includes('--json'));
   }
 }
 
-function exitCodeFor(error: unknown): number {
+interface Failure {
+  exitCode: 1 | 2;
+  /** Stable, for scripts: `usage`, a ProvisioningErrorCode, `database_unavailable` or `failed`. */
+  code: string;
+  message: string;
+  /** Commander prints its own message (or the help text) before it throws. */
+  printed: boolean;
+}
+
+function failureOf(error: unknown): Failure | undefined {
   if (error instanceof CommanderError) {
-    // Commander has already printed its message, or the help text: asked for (--help, exit code 0),
-    // or shown because no subcommand was given, which is a wrong call like any other.
-    return error.exitCode === 0 ? 0 : 2;
+    // Help asked for (--help) is no failure; shown because no subcommand was given, it is a wrong call.
+    if (error.exitCode === 0) return undefined;
+    return { exitCode: 2, code: 'usage', message: error.message.replace(/^error: /, ''), printed: true };
   }
-  if (error instanceof UsageError) {
-    process.stderr.write(`error: ${error.message}\n`);
-    return 2;
-  }
-  if (error instanceof ProvisioningError) {
-    process.stderr.write(`error: ${error.message}\n`);
-    return 1;
-  }
-  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-  return 1;
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof UsageError) return { exitCode: 2, code: 'usage', message, printed: false };
+  if (error instanceof ProvisioningError) return { exitCode: 1, code: error.code, message, printed: false };
+  if (isDatabaseUnavailable(error))
+    return { exitCode: 1, code: 'database_unavailable', message, printed: false };
+  return { exitCode: 1, code: 'failed', message, printed: false };
+}
+
+/**
+ * The message goes to stderr; with --json, stdout carries the failure too, as the one JSON
+ * document a script reads: `{"error": {"code", "message"}}`, as the chekt CLI prints.
+ */
+function report(failure: Failure | undefined, json: boolean): number {
+  if (!failure) return 0;
+  if (!failure.printed) process.stderr.write(`error: ${failure.message}\n`);
+  if (json)
+    process.stdout.write(`${JSON.stringify({ error: { code: failure.code, message: failure.message } })}\n`);
+  return failure.exitCode;
 }
 
 main(process.argv).then((code) => {

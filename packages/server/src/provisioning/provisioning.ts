@@ -13,9 +13,25 @@ import {
 } from '../store/repositories/sites.js';
 import type { Database } from '../store/schema.js';
 
+/** Why a provisioning request was refused: stable, for scripts that read `--json` output. */
+export type ProvisioningErrorCode =
+  | 'dealer_exists'
+  | 'dealer_not_found'
+  | 'site_exists'
+  | 'site_id_taken'
+  | 'site_ids_exhausted'
+  | 'client_not_found';
+
 /** A provisioning request that conflicts with what is stored (not a usage mistake). */
 export class ProvisioningError extends Error {
   override name = 'ProvisioningError';
+
+  constructor(
+    readonly code: ProvisioningErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export interface NewClient {
@@ -33,7 +49,8 @@ export class Provisioning {
   ) {}
 
   async addDealer(dealerId: number, name: string): Promise<{ dealer_id: number; name: string }> {
-    if (await findDealer(this.db, dealerId)) throw new ProvisioningError(`dealer ${dealerId} already exists`);
+    if (await findDealer(this.db, dealerId))
+      throw new ProvisioningError('dealer_exists', `dealer ${dealerId} already exists`);
     await insertDealer(this.db, { id: dealerId, name, created_at: this.now().toISOString() });
     return { dealer_id: dealerId, name };
   }
@@ -48,15 +65,20 @@ export class Provisioning {
     await this.requireDealers([site.dealerId]);
     if (await findSiteByExternalId(this.db, site.dealerId, site.externalSiteId)) {
       throw new ProvisioningError(
+        'site_exists',
         `dealer ${site.dealerId} already has a site with external id "${site.externalSiteId}"`,
       );
     }
     const id = site.siteId ?? (await nextSiteId(this.db));
     // The API could never address a site above it (and PostgreSQL could not store it).
     if (id > MAX_ID) {
-      throw new ProvisioningError(`the next site id would be above ${MAX_ID}, the largest: give --site-id`);
+      throw new ProvisioningError(
+        'site_ids_exhausted',
+        `the next site id would be above ${MAX_ID}, the largest: give --site-id`,
+      );
     }
-    if (await siteIdTaken(this.db, id)) throw new ProvisioningError(`site id ${id} is already taken`);
+    if (await siteIdTaken(this.db, id))
+      throw new ProvisioningError('site_id_taken', `site id ${id} is already taken`);
     const now = this.now().toISOString();
     const row: SiteRow = {
       id,
@@ -97,7 +119,7 @@ export class Provisioning {
 
   async revokeClient(clientId: string): Promise<void> {
     if (!(await revokeClient(this.db, clientId, this.now().toISOString()))) {
-      throw new ProvisioningError(`no client with id ${clientId}`);
+      throw new ProvisioningError('client_not_found', `no client with id ${clientId}`);
     }
   }
 
@@ -112,6 +134,7 @@ export class Provisioning {
       // Checked before the dealer is added: a demo dealer without its site would never get one.
       if (await siteIdTaken(this.db, DEMO.siteId)) {
         throw new ProvisioningError(
+          'site_id_taken',
           `site id ${DEMO.siteId} is already taken, and the demo needs it: use --demo with another database`,
         );
       }
@@ -150,7 +173,7 @@ export class Provisioning {
   private async requireDealers(dealerIds: number[]): Promise<void> {
     for (const dealerId of dealerIds) {
       if (!(await findDealer(this.db, dealerId)))
-        throw new ProvisioningError(`no dealer with id ${dealerId}`);
+        throw new ProvisioningError('dealer_not_found', `no dealer with id ${dealerId}`);
     }
   }
 }

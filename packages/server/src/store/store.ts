@@ -1,6 +1,7 @@
 import type { Database as SqliteConnection } from 'better-sqlite3';
 import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Pool as PgPool } from 'pg';
+import { redactUrl } from '../config.js';
 import { migrateToLatest } from './migrations.js';
 import { createDatabaseFilePrivately, databaseFileWarnings } from './private-database-file.js';
 import { type RowReader, rowReader } from './row-reader.js';
@@ -82,6 +83,16 @@ export interface StoreOptions {
 
 /** Opens (creating if needed) and migrates the database named by the URL. */
 export async function openStore(url: string, options: StoreOptions = {}): Promise<Store> {
+  try {
+    return await openAndMigrate(url, options);
+  } catch (error) {
+    // "file is not a database" alone does not say which file: the operator's message names it.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`database ${redactUrl(url)}: ${reason}`, { cause: error });
+  }
+}
+
+async function openAndMigrate(url: string, options: StoreOptions): Promise<Store> {
   const store = url.startsWith('sqlite:')
     ? await openSqlite(url.slice('sqlite:'.length), options)
     : await openPostgres(url, options);
