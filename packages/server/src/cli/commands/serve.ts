@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../../config.js';
 import { DOCS_PATH } from '../../docs/page.js';
 import { DEMO, type NewClient, Provisioning } from '../../provisioning/provisioning.js';
+import { oneInstanceAtATime } from '../../store/one-instance-at-a-time.js';
 import { type CommonOptions, commonOptions } from '../common-options.js';
 import { UsageError } from '../usage.js';
 import { withStore } from '../with-store.js';
@@ -52,7 +53,9 @@ function serveConfig(options: ServeOptions): Config {
 }
 
 async function seedDemo(databaseUrl: string): Promise<NewClient> {
-  const { client } = await withStore(databaseUrl, (store) => new Provisioning(store.db).seedDemo());
+  const { client } = await withStore(databaseUrl, (store) =>
+    oneInstanceAtATime(store, 'demo seeding', (db) => new Provisioning(db).seedDemo()),
+  );
   return client;
 }
 
