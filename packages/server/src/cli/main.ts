@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { ProvisioningError } from '../provisioning/provisioning.js';
+import { ProvisioningError, type ProvisioningErrorCode } from '../provisioning/provisioning.js';
 import { isDatabaseUnavailable } from '../store/availability.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerDealerCommands } from './commands/dealer.js';
@@ -40,8 +40,8 @@ async function main(argv: string[]): Promise<number> {
 
 interface Failure {
   exitCode: 1 | 2;
-  /** Stable, for scripts: `usage`, a ProvisioningErrorCode, `database_unavailable` or `failed`. */
-  code: string;
+  /** Stable, for scripts that read `--json` output. */
+  code: 'usage' | ProvisioningErrorCode | 'database_unavailable' | 'failed';
   message: string;
   /** Commander prints its own message (or the help text) before it throws. */
   printed: boolean;
