@@ -46,13 +46,17 @@ export async function startServer(
   return { url, close: () => closeGracefully(app, config.shutdownTimeoutMs) };
 }
 
-/** Listens, or fails naming the address: "getaddrinfo ENOTFOUND" alone does not say it was HOST. */
+/**
+ * Listens, or fails naming the address: "getaddrinfo ENOTFOUND" alone does not say it was HOST.
+ * The listen error is not kept as the cause: its code (ENOTFOUND, EADDRINUSE) would read as an
+ * unreachable database to isDatabaseUnavailable, and this is a setting to fix, not to retry.
+ */
 async function listen(app: FastifyInstance, config: Pick<Config, 'host' | 'port'>): Promise<string> {
   try {
     return await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`cannot listen on HOST ${config.host}, PORT ${config.port}: ${reason}`, { cause: error });
+    throw new Error(`cannot listen on HOST ${config.host}, PORT ${config.port}: ${reason}`);
   }
 }
 

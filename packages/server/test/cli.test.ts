@@ -289,8 +289,19 @@ describe('the operator CLI, chekt-partner', () => {
       'postgres://u@127.0.0.1:1/x',
     ]);
     expect(failure(unreachable)).toMatchObject({ status: 1, error: { code: 'database_unavailable' } });
+    expect(failure(runCli(['dealer', 'add', '--json']))).toMatchObject({
+      status: 2,
+      error: { code: 'usage', message: "required option '--name <name>' not specified" },
+    });
     // Without --json, stdout stays empty: the message is on stderr.
     expect(cli('dealer', 'add', '4040', '--name', 'Twice').stdout).toBe('');
+    // --json as an option's value is that value, as commander reads it: no JSON then.
+    const named = cli('dealer', 'add', '4041', '--name', '--json');
+    expect(named.status).toBe(0);
+    expect(named.stdout).toContain('dealer 4041 "--json" added');
+    const namedAgain = cli('dealer', 'add', '4041', '--name', '--json');
+    expect(namedAgain.status).toBe(1);
+    expect(namedAgain.stdout).toBe('');
   });
 
   it('serve: a database or an address it cannot use stops it with exit 1, naming which', () => {
@@ -312,6 +323,20 @@ describe('the operator CLI, chekt-partner', () => {
       ]);
       expect(badHost.status).toBe(1);
       expect(badHost.stderr).toContain('cannot listen on HOST no-such-host.invalid');
+      // A setting to fix, not a database to wait for (its ENOTFOUND is no database's).
+      const badHostJson = runCli([
+        'serve',
+        '--port',
+        '0',
+        '--host',
+        'no-such-host.invalid',
+        '--json',
+        '--db',
+        database.url,
+      ]);
+      expect(JSON.parse(badHostJson.stdout.trim().split('\n').at(-1) as string)).toMatchObject({
+        error: { code: 'failed' },
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

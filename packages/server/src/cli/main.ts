@@ -30,11 +30,18 @@ function allCommands(command: Command): Command[] {
 }
 
 async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  // Whether --json was given, as commander read it: `--name --json` names a dealer "--json".
+  let json: boolean | undefined;
+  program.hook('preAction', (_program, command) => {
+    json = command.opts().json === true;
+  });
   try {
-    await buildProgram().parseAsync(argv);
+    await program.parseAsync(argv);
     return 0;
   } catch (error) {
-    return report(failureOf(error), argv.includes('--json'));
+    // A call commander refused never reached an action: then the word itself is all there is.
+    return report(failureOf(error), json ?? argv.includes('--json'));
   }
 }
 

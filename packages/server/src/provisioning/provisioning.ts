@@ -12,6 +12,7 @@ import {
   siteIdTaken,
 } from '../store/repositories/sites.js';
 import type { Database } from '../store/schema.js';
+import { isUniqueViolation } from '../store/unique-violation.js';
 
 /** Why a provisioning request was refused: stable, for scripts that read `--json` output. */
 export type ProvisioningErrorCode =
@@ -49,9 +50,14 @@ export class Provisioning {
   ) {}
 
   async addDealer(dealerId: number, name: string): Promise<{ dealer_id: number; name: string }> {
-    if (await findDealer(this.db, dealerId))
-      throw new ProvisioningError('dealer_exists', `dealer ${dealerId} already exists`);
-    await insertDealer(this.db, { id: dealerId, name, created_at: this.now().toISOString() });
+    const exists = new ProvisioningError('dealer_exists', `dealer ${dealerId} already exists`);
+    if (await findDealer(this.db, dealerId)) throw exists;
+    try {
+      await insertDealer(this.db, { id: dealerId, name, created_at: this.now().toISOString() });
+    } catch (error) {
+      // Added by another command since the check: the same refusal, not a database error.
+      throw isUniqueViolation(error) ? exists : error;
+    }
     return { dealer_id: dealerId, name };
   }
 
@@ -64,10 +70,7 @@ export class Provisioning {
   }): Promise<SiteRow> {
     await this.requireDealers([site.dealerId]);
     if (await findSiteByExternalId(this.db, site.dealerId, site.externalSiteId)) {
-      throw new ProvisioningError(
-        'site_exists',
-        `dealer ${site.dealerId} already has a site with external id "${site.externalSiteId}"`,
-      );
+      throw siteExists(site.dealerId, site.externalSiteId);
     }
     const id = site.siteId ?? (await nextSiteId(this.db));
     // The API could never address a site above it (and PostgreSQL could not store it).
@@ -94,8 +97,14 @@ export class Provisioning {
     // transaction that has read cannot wait for the write lock, and a commit by the running server
     // in between fails it at once (SQLITE_BUSY_SNAPSHOT), while a lone insert waits its turn
     // (busy_timeout). The primary key and the external id's unique constraint still refuse a site
-    // that another command added in between.
-    await insertSite(this.db, row);
+    // that another command added in between, with the same refusal as the checks.
+    try {
+      await insertSite(this.db, row);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      if (error.message.includes('external')) throw siteExists(site.dealerId, site.externalSiteId);
+      throw new ProvisioningError('site_id_taken', `site id ${id} is already taken`);
+    }
     return row;
   }
 
@@ -189,4 +198,11 @@ export const DEMO = {
 
 function unique(values: number[]): number[] {
   return [...new Set(values)];
+}
+
+function siteExists(dealerId: number, externalSiteId: string): ProvisioningError {
+  return new ProvisioningError(
+    'site_exists',
+    `dealer ${dealerId} already has a site with external id "${externalSiteId}"`,
+  );
 }
