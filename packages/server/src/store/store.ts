@@ -202,6 +202,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Postgre
     // side, the request would wait for the operating system to give up on the socket, for minutes.
     query_timeout: statementTimeoutMs + ANSWER_GRACE_MS,
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     // Fail fast while the database is unreachable instead of queueing requests behind a dead socket.
     connectionTimeoutMillis: 2000,
   });
@@ -217,7 +218,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Postgre
     dialect: 'postgres',
     queryAll,
     queryFirst: async (query) => (await queryAll(query))[0],
-    isReachable: () => acceptsWrites(db),
+    isReachable: () => acceptsWrites(pool),
     warnings: [],
     close: () => db.destroy(),
   };
@@ -272,11 +273,10 @@ function namedStatementsOn(pool: PgPool): PostgresStore['queryAll'] {
  * PostgreSQL is ready when it answers and would take a write: after a failover onto a standby, or
  * with default_transaction_read_only set, it still answers reads while every PATCH would fail.
  */
-async function acceptsWrites(db: Kysely<Database>): Promise<boolean> {
+async function acceptsWrites(pool: PgPool): Promise<boolean> {
   try {
-    const { rows } = await sql<{
-      read_only: string;
-    }>`select current_setting('transaction_read_only') as read_only`.execute(db);
+    // Through the pool, not Kysely: a connection whose query failed (timed out) is discarded.
+    const { rows } = await pool.query("select current_setting('transaction_read_only') as read_only");
     return rows[0]?.read_only === 'off';
   } catch {
     return false;
