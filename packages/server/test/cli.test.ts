@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -337,6 +337,50 @@ describe('the operator CLI, chekt-partner', () => {
       expect(JSON.parse(badHostJson.stdout.trim().split('\n').at(-1) as string)).toMatchObject({
         error: { code: 'failed' },
       });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a command that needs a dealer or a client refuses a SQLite file that does not exist, and creates none', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chekt-missing-db-'));
+    try {
+      const db = `sqlite:${join(dir, 'typo', 'partner.db')}`;
+      const codeOf = (result: ReturnType<typeof runCli>) => ({
+        status: result.status,
+        code: (JSON.parse(result.stdout) as { error: { code: string } }).error.code,
+      });
+      const site = runCli([
+        'site',
+        'add',
+        '--dealer',
+        '5',
+        '--external-id',
+        'x',
+        '--name',
+        'X',
+        '--json',
+        '--db',
+        db,
+      ]);
+      expect(codeOf(site)).toEqual({ status: 1, code: 'dealer_not_found' });
+      expect(site.stderr).toContain('does not exist yet');
+      expect(codeOf(runCli(['client', 'revoke', 'cp_x', '--json', '--db', db]))).toEqual({
+        status: 1,
+        code: 'client_not_found',
+      });
+      expect(codeOf(runCli(['client', 'add', '--name', 'c', '--dealer', '5', '--json', '--db', db]))).toEqual(
+        {
+          status: 1,
+          code: 'dealer_not_found',
+        },
+      );
+      expect(existsSync(join(dir, 'typo'))).toBe(false);
+      // Adding a dealer is how a new database begins.
+      expect(runCli(['dealer', 'add', '5', '--name', 'Five', '--db', db]).status).toBe(0);
+      expect(
+        runCli(['site', 'add', '--dealer', '5', '--external-id', 'x', '--name', 'X', '--db', db]).status,
+      ).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

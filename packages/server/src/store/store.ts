@@ -93,9 +93,8 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
 }
 
 async function openAndMigrate(url: string, options: StoreOptions): Promise<Store> {
-  const store = url.startsWith('sqlite:')
-    ? await openSqlite(url.slice('sqlite:'.length), options)
-    : await openPostgres(url, options);
+  const file = sqliteFileOf(url);
+  const store = file === undefined ? await openPostgres(url, options) : await openSqlite(file, options);
   try {
     await migrateToLatest(store.db as Kysely<unknown>, store.dialect);
   } catch (error) {
@@ -128,9 +127,14 @@ const SQLITE_PRAGMAS = [
 const ANSWER_GRACE_MS = 1000;
 
 // Each driver is loaded only when its backend is used: a CLI call on SQLite never loads pg.
-async function openSqlite(path: string, options: StoreOptions): Promise<SqliteStore> {
+/** The file a `sqlite:` URL names (`sqlite:///abs` and `sqlite:/abs` alike), or undefined for another URL. */
+export function sqliteFileOf(url: string): string | undefined {
+  if (!url.startsWith('sqlite:')) return undefined;
+  return url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+}
+
+async function openSqlite(file: string, options: StoreOptions): Promise<SqliteStore> {
   const { default: SqliteDatabase } = await import('better-sqlite3');
-  const file = path.replace(/^\/\/(?=\/)/, '');
   const inMemory = file === ':memory:';
   if (!inMemory) createDatabaseFilePrivately(file);
   const connection = new SqliteDatabase(file);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Provisioning } from '../../provisioning/provisioning.js';
+import { Provisioning, ProvisioningError } from '../../provisioning/provisioning.js';
 import { type CommonOptions, commonOptions } from '../common-options.js';
 import { outputFor } from '../output.js';
 import { databaseUrlArgument, idArgument, nonEmptyArgument, UsageError } from '../usage.js';
@@ -25,7 +25,15 @@ export function registerClientCommands(program: Command): void {
     const name = nonEmptyArgument('--name', options.name);
     const dealers = dealerScope(options);
     const url = databaseUrlArgument(options.db, process.env);
-    const created = await withStore(url, (store) => new Provisioning(store.db).addClient(name, dealers));
+    // A platform partner (--all-dealers) may be the first thing in a new database; a dealer app may not.
+    const firstDealer = dealers === 'all' ? undefined : dealers[0];
+    const created = await withStore(
+      url,
+      (store) => new Provisioning(store.db).addClient(name, dealers),
+      firstDealer === undefined
+        ? undefined
+        : (where) => new ProvisioningError('dealer_not_found', `no dealer with id ${firstDealer}: ${where}`),
+    );
     const scope = created.dealerIds === 'all' ? 'all dealers' : `dealers ${created.dealerIds.join(', ')}`;
     outputFor(options.json).result(
       {
@@ -48,8 +56,11 @@ export function registerClientCommands(program: Command): void {
       .argument('<clientId>'),
   ).action(async (clientId: string, options: CommonOptions) => {
     const url = databaseUrlArgument(options.db, process.env);
-    await withStore(url, (store) =>
-      new Provisioning(store.db).revokeClient(nonEmptyArgument('clientId', clientId)),
+    const id = nonEmptyArgument('clientId', clientId);
+    await withStore(
+      url,
+      (store) => new Provisioning(store.db).revokeClient(id),
+      (where) => new ProvisioningError('client_not_found', `no client with id ${id}: ${where}`),
     );
     outputFor(options.json).result({ client_id: clientId, revoked: true }, `client ${clientId} revoked`);
   });

@@ -1,7 +1,7 @@
 import { SECURITY_TYPES, type SecurityType } from '@chekt-partner/contract/security-types';
 import type { Command } from 'commander';
 import { toArmingSettings } from '../../arming/service.js';
-import { Provisioning } from '../../provisioning/provisioning.js';
+import { Provisioning, ProvisioningError } from '../../provisioning/provisioning.js';
 import { type CommonOptions, commonOptions } from '../common-options.js';
 import { outputFor } from '../output.js';
 import { databaseUrlArgument, idArgument, nonEmptyArgument, securityTypeArgument } from '../usage.js';
@@ -40,7 +40,11 @@ export function registerSiteCommands(program: Command): void {
         : { securityType: securityTypeArgument(options.securityType) }),
     };
     const url = databaseUrlArgument(options.db, process.env);
-    const row = await withStore(url, (store) => new Provisioning(store.db).addSite(request));
+    const row = await withStore(
+      url,
+      (store) => new Provisioning(store.db).addSite(request),
+      (where) => new ProvisioningError('dealer_not_found', `no dealer with id ${request.dealerId}: ${where}`),
+    );
     const settings = toArmingSettings(row);
     outputFor(options.json).result(
       { dealer_id: row.dealer_id, ...settings },
