@@ -41,9 +41,26 @@ describe.skipIf(testBackend() !== 'sqlite')('the SQLite database file (it holds 
     const warnings = server.stdout.map(parseJson).filter((line) => line?.level === 40);
     expect(await server.stop()).toBe(0);
     expect(modeOf(file)).toBe(0o644);
+    // SQLite gives the -wal and -shm files the database file's mode: one warning names all three.
     expect(warnings.map((line) => line?.msg)).toEqual([
-      `the database file ${file} is open to other users (mode 0644) and holds the token-signing key: ` +
-        'chmod 600 it and its -wal and -shm files',
+      `database files open to other users hold the token-signing key: ${file} (mode 0644), ` +
+        `${file}-wal (mode 0644), ${file}-shm (mode 0644); chmod 600 ${file} and its -wal and -shm files`,
     ]);
+  });
+
+  it('a -wal or -shm file left open to other users is warned about too', async () => {
+    const file = join(dir, 'partner.db');
+    const store = await openStore(`sqlite:${file}`);
+    try {
+      chmodSync(`${file}-wal`, 0o640);
+      const reopened = await openStore(`sqlite:${file}`);
+      await reopened.close();
+      expect(reopened.warnings).toEqual([
+        `database files open to other users hold the token-signing key: ${file}-wal (mode 0640); ` +
+          `chmod 600 ${file} and its -wal and -shm files`,
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -16,12 +16,28 @@ export function createDatabaseFilePrivately(file: string): void {
   }
 }
 
-/** What to tell the operator when a database file other users may read or write already exists. */
+/**
+ * What to tell the operator when the database file, or its -wal or -shm file (the newest pages,
+ * the key's among them, may be only there), is open to other users: one warning naming each.
+ */
 export function databaseFileWarnings(file: string): string[] {
-  const mode = statSync(file).mode & 0o777;
-  if ((mode & 0o077) === 0) return [];
+  const open = [file, `${file}-wal`, `${file}-shm`].flatMap((path) => {
+    const mode = modeOf(path);
+    if (mode === undefined || (mode & 0o077) === 0) return [];
+    return [`${path} (mode ${mode.toString(8).padStart(4, '0')})`];
+  });
+  if (open.length === 0) return [];
   return [
-    `the database file ${file} is open to other users (mode ${mode.toString(8).padStart(4, '0')}) and holds ` +
-      `the token-signing key: chmod 600 it and its -wal and -shm files`,
+    `database files open to other users hold the token-signing key: ${open.join(', ')}; ` +
+      `chmod 600 ${file} and its -wal and -shm files`,
   ];
+}
+
+function modeOf(path: string): number | undefined {
+  try {
+    return statSync(path).mode & 0o777;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
