@@ -47,10 +47,12 @@ export function loadConfig(env: Source, overrides: Partial<Record<keyof Config, 
     logLevel: logLevel(read('logLevel', 'LOG_LEVEL') ?? 'info'),
     issuerUrl: issuerUrl(read('issuerUrl', 'ISSUER_URL')),
     pgPoolSize: integerIn('PG_POOL_SIZE', read('pgPoolSize', 'PG_POOL_SIZE') ?? '10', 1, 1000),
+    // At least 1: PostgreSQL reads 0 as "no limit", but the pool's own wait for an answer is this
+    // plus a second, so 0 would fail every query that runs longer than a second.
     pgStatementTimeoutMs: integerIn(
       'PG_STATEMENT_TIMEOUT_MS',
       read('pgStatementTimeoutMs', 'PG_STATEMENT_TIMEOUT_MS') ?? '5000',
-      0,
+      1,
       600000,
     ),
     // SQLite's own ceiling for a map in this build is 2 GB (SQLITE_MAX_MMAP_SIZE).

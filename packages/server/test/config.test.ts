@@ -52,6 +52,7 @@ describe('configuration', () => {
     [{ SQLITE_MMAP_MB: '-1' }, 'SQLITE_MMAP_MB'],
     [{ SHUTDOWN_TIMEOUT_MS: '600001' }, 'SHUTDOWN_TIMEOUT_MS'],
     [{ SHUTDOWN_TIMEOUT_MS: '1.5' }, 'SHUTDOWN_TIMEOUT_MS'],
+    [{ PG_STATEMENT_TIMEOUT_MS: '0' }, 'PG_STATEMENT_TIMEOUT_MS'],
   ])('refuses %o, naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
