@@ -1,6 +1,6 @@
 import type { SecurityType } from '@chekt-partner/contract';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InCodeMigrations } from '../src/store/migrations.js';
@@ -8,7 +8,7 @@ import { listArmingHistory } from '../src/store/repositories/arming-history.js';
 import { securityTypeChangesFor } from '../src/store/repositories/security-type-changes.js';
 import type { Database } from '../src/store/schema.js';
 import { openStore } from '../src/store/store.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { createTestDatabase, type TestDatabase, testBackend } from './support/database.js';
 
 // Runs on both backends (the Vitest project sets which). A database written by an older version
 // must come up on the newest with nothing lost.
@@ -74,6 +74,61 @@ describe('migrations: a database from 0001 upgraded to the latest', () => {
     }
   });
 });
+
+describe.skipIf(testBackend() !== 'postgres')(
+  'migrations on PostgreSQL (SQLite has no statement timeout)',
+  () => {
+    let database: TestDatabase;
+
+    beforeEach(async () => {
+      database = await createTestDatabase();
+    });
+
+    afterEach(async () => {
+      await database.drop();
+    });
+
+    it('an upgrade that runs longer than PG_STATEMENT_TIMEOUT_MS still completes', async () => {
+      const db = rawConnection(database);
+      try {
+        const migrator = new Migrator({ db, provider: new InCodeMigrations('postgres') });
+        const { error } = await migrator.migrateTo('0001_initial');
+        if (error) throw error;
+        await seedLargeVersion1History(db, 200_000);
+      } finally {
+        await db.destroy();
+      }
+
+      // 0002 links every history row to the one before it: far longer than 50 ms for 200,000 rows.
+      const store = await openStore(database.url, { pgStatementTimeoutMs: 50 });
+      try {
+        const head = await store.db
+          .selectFrom('sites')
+          .select('last_history_id')
+          .where('id', '=', 1)
+          .executeTakeFirstOrThrow();
+        expect(head.last_history_id).not.toBeNull();
+      } finally {
+        await store.close();
+      }
+    });
+  },
+);
+
+/** One dealer, 1,000 sites, and `rows` history rows spread over them, written by PostgreSQL itself. */
+async function seedLargeVersion1History(db: Kysely<Database>, rows: number): Promise<void> {
+  await sql`insert into dealers (id, name, created_at) values (1, 'Dealer', '2026-01-01T00:00:00.000Z')`.execute(
+    db,
+  );
+  await sql`
+    insert into sites (id, dealer_id, external_site_id, name, security_type, created_at, updated_at)
+    select n, 1, 'ext-' || n, 'Site ' || n, 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'
+    from generate_series(1, 1000) as n`.execute(db);
+  await sql`
+    insert into arming_history (site_id, dealer_id, from_type, to_type, client_id, trace_id, changed_at)
+    select 1 + n % 1000, 1, 1, 2, 'client', 'trace', '2026-01-01T00:00:00.000Z'
+    from generate_series(1, ${rows}) as n`.execute(db);
+}
 
 function rawConnection(database: TestDatabase): Kysely<Database> {
   if (database.backend === 'postgres') {

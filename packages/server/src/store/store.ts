@@ -96,7 +96,8 @@ async function openAndMigrate(url: string, options: StoreOptions): Promise<Store
   const file = sqliteFileOf(url);
   const store = file === undefined ? await openPostgres(url, options) : await openSqlite(file, options);
   try {
-    await migrateToLatest(store.db as Kysely<unknown>, store.dialect);
+    if (store.dialect === 'postgres') await migratePostgresUnhurried(url);
+    else await migrateToLatest(store.db as Kysely<unknown>, 'sqlite');
   } catch (error) {
     await store.close();
     throw error;
@@ -192,6 +193,23 @@ function sqliteSync(
       else callback();
     },
   };
+}
+
+/**
+ * A migration may rewrite a whole table, which can take far longer than PG_STATEMENT_TIMEOUT_MS
+ * allows a request's query: migrations run on a connection of their own, without the pool's
+ * timeouts, so an upgrade of a large database does not fail every instance at start.
+ */
+async function migratePostgresUnhurried(url: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 2000 });
+  pool.on('error', () => {});
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migrateToLatest(db, 'postgres');
+  } finally {
+    await db.destroy();
+  }
 }
 
 async function openPostgres(url: string, options: StoreOptions): Promise<PostgresStore> {
