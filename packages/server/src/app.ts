@@ -121,7 +121,11 @@ function tokenSettings(app: FastifyInstance, config: AppOptions['config']): Acce
   let listenUrl: string | undefined;
   const issuer = (): string => {
     if (config.issuerUrl) return config.issuerUrl;
-    listenUrl ??= urlOf(app.server.address() as AddressInfo | null);
+    if (listenUrl) return listenUrl;
+    const address = app.server.address() as AddressInfo | null;
+    // Before listen (an inject, say) there is no address yet: answer, but remember nothing.
+    if (!address) return 'http://localhost';
+    listenUrl = urlOf(address);
     return listenUrl;
   };
   return {
@@ -135,8 +139,7 @@ function tokenSettings(app: FastifyInstance, config: AppOptions['config']): Acce
   };
 }
 
-function urlOf(address: AddressInfo | null): string {
-  if (!address) return 'http://localhost';
+function urlOf(address: AddressInfo): string {
   const wildcard = address.address === '0.0.0.0' || address.address === '::';
   const host = wildcard ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}`;

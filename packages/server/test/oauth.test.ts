@@ -1,8 +1,11 @@
 import { armingSettingsPath } from '@chekt-partner/contract';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
 import { AccessTokenVerifier, issueAccessToken } from '../src/oauth/access-tokens.js';
 import { loadSigningKeys } from '../src/oauth/signing-keys.js';
+import { openStore } from '../src/store/store.js';
+import { createTestDatabase } from './support/database.js';
 import { startExampleServer } from './support/example-server.js';
 import { call, errorCodeOf, msUntilStatus } from './support/http.js';
 import type { InProcessServer } from './support/in-process-server.js';
@@ -424,5 +427,25 @@ describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token',
     expect((await call(server.url, EXAMPLE, { token })).status).toBe(200);
     await provisioning(server.store).revokeClient(doomed.clientId);
     expect(await msUntilStatus(() => call(server.url, EXAMPLE, { token }), 401, 6000)).toBeLessThan(5000);
+  });
+});
+
+describe('the issuer without ISSUER_URL', () => {
+  it('is the address listened on, even when a request came in before listen (inject)', async () => {
+    const database = await createTestDatabase();
+    const store = await openStore(database.url);
+    const app = await buildApp({ config: { tokenTtlSeconds: 3600, issuerUrl: undefined }, store });
+    try {
+      const early = await app.inject({ url: '/.well-known/oauth-authorization-server' });
+      expect(early.json()).toMatchObject({ issuer: 'http://localhost' });
+
+      const url = await app.listen({ port: 0, host: '127.0.0.1' });
+      const metadata = await call(url, '/.well-known/oauth-authorization-server');
+      expect(metadata.body).toMatchObject({ issuer: url, token_endpoint: `${url}/oauth/token` });
+    } finally {
+      await app.close();
+      await store.close();
+      await database.drop();
+    }
   });
 });
