@@ -62,8 +62,15 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
     const authorized = (request: FastifyRequest, caller: Caller, done: HookHandlerDoneFunction) => {
       request.caller = caller;
       const { dealerId } = request.params as ArmingSettingsPath;
-      request.dealerId = authorizeDealer(caller.access, dealerId);
-      requireScope(caller, scope);
+      // A refusal goes to `done` here, not through a caller's catch: after `next`, a catch would
+      // also take what the rest of the request throws, and call `done` a second time.
+      try {
+        request.dealerId = authorizeDealer(caller.access, dealerId);
+        requireScope(caller, scope);
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
       next(request, done);
     };
     return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
@@ -73,9 +80,10 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
         authorized(request, caller, done);
         return;
       }
-      authenticateBearer(authorization, verifier, directory)
-        .then((authenticated) => authorized(request, authenticated, done))
-        .catch(done);
+      authenticateBearer(authorization, verifier, directory).then(
+        (authenticated) => authorized(request, authenticated, done),
+        done,
+      );
     };
   }
 
