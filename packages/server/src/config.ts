@@ -1,6 +1,6 @@
 /**
  * Everything the server can be told, read once at start, validated, and frozen.
- * Nothing else in the server reads process.env.
+ * Nothing reads process.env but the CLI's entry point, which hands it to the commands.
  */
 export interface Config {
   readonly port: number;
@@ -29,15 +29,15 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Source = Readonly<Record<string, string | undefined>>;
+export type Environment = Readonly<Record<string, string | undefined>>;
 
 /** Flags (already named like the variables) win over the environment. */
-export function loadConfig(env: Source, overrides: Partial<Record<keyof Config, string>> = {}): Config {
+export function loadConfig(env: Environment, overrides: Partial<Record<keyof Config, string>> = {}): Config {
   const read = (key: keyof Config, envName: string): string | undefined => overrides[key] ?? env[envName];
   const config: Config = {
     port: integerIn('PORT', read('port', 'PORT') ?? '8080', 0, 65535),
     host: nonEmpty('HOST', read('host', 'HOST') ?? '127.0.0.1'),
-    databaseUrl: databaseUrl(read('databaseUrl', 'DATABASE_URL') ?? DEFAULT_DATABASE_URL),
+    databaseUrl: configuredDatabaseUrl(env, overrides.databaseUrl),
     tokenTtlSeconds: integerIn(
       'TOKEN_TTL_SECONDS',
       read('tokenTtlSeconds', 'TOKEN_TTL_SECONDS') ?? String(DEFAULT_TOKEN_TTL_SECONDS),
@@ -100,7 +100,12 @@ function logLevel(text: string): LogLevel {
   return level;
 }
 
-export function databaseUrl(text: string): string {
+/** The --db flag, else DATABASE_URL, else the embedded file: what every command runs against. */
+export function configuredDatabaseUrl(env: Environment, flag: string | undefined): string {
+  return databaseUrl(flag ?? env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
+}
+
+function databaseUrl(text: string): string {
   if (/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(text) && text.length > 'sqlite:'.length) return text;
   throw new ConfigError(
     `DATABASE_URL / --db must be sqlite:<path> or postgres://..., got "${redactUrl(text)}"`,

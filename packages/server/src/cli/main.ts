@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import type { Environment } from '../config.js';
 import { ProvisioningError, type ProvisioningErrorCode } from '../provisioning/provisioning.js';
 import { isDatabaseUnavailable } from '../store/availability.js';
 import { registerClientCommands } from './commands/client.js';
@@ -12,15 +13,15 @@ import { UsageError } from './usage.js';
  * chekt-partner: the operator CLI. The one place that chooses the exit code:
  * 0 done, 1 refused or failed, 2 called wrongly.
  */
-function buildProgram(): Command {
+function buildProgram(env: Environment): Command {
   const program = new Command('chekt-partner')
     .description('Run and provision the CHeKT Partner API (Arming Settings) server')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  registerServeCommand(program);
-  registerDealerCommands(program);
-  registerSiteCommands(program);
-  registerClientCommands(program);
+  registerServeCommand(program, env);
+  registerDealerCommands(program, env);
+  registerSiteCommands(program, env);
+  registerClientCommands(program, env);
   for (const command of allCommands(program)) command.exitOverride();
   return program;
 }
@@ -30,7 +31,8 @@ function allCommands(command: Command): Command[] {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  // The one read of the environment: configuration comes from here and the flags, nowhere else.
+  const program = buildProgram(process.env);
   // Whether --json was given, as commander read it: `--name --json` names a dealer "--json".
   let json: boolean | undefined;
   program.hook('preAction', (_program, command) => {

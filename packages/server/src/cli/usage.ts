@@ -1,5 +1,5 @@
 import { parseSecurityType, type SecurityType } from '@chekt-partner/contract/security-types';
-import { ConfigError, DEFAULT_DATABASE_URL, databaseUrl } from '../config.js';
+import { ConfigError, configuredDatabaseUrl, type Environment } from '../config.js';
 import { parseId } from '../ids.js';
 
 /** A mistake in how the command was called: message on stderr, exit code 2. */
@@ -29,9 +29,9 @@ export function nonEmptyArgument(label: string, text: string): string {
 }
 
 /** --db, else DATABASE_URL, else the embedded file. */
-export function databaseUrlArgument(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+export function databaseUrlArgument(flag: string | undefined, env: Environment): string {
   try {
-    return databaseUrl(flag ?? env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
+    return configuredDatabaseUrl(env, flag);
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Environment } from '../../config.js';
 import { Provisioning, ProvisioningError } from '../../provisioning/provisioning.js';
 import { type CommonOptions, commonOptions } from '../common-options.js';
 import { outputFor } from '../output.js';
@@ -11,7 +12,7 @@ interface ClientAddOptions extends CommonOptions {
   allDealers?: boolean;
 }
 
-export function registerClientCommands(program: Command): void {
+export function registerClientCommands(program: Command, env: Environment): void {
   const client = program.command('client').description('manage partner API clients');
 
   commonOptions(
@@ -24,7 +25,7 @@ export function registerClientCommands(program: Command): void {
   ).action(async (options: ClientAddOptions) => {
     const name = nonEmptyArgument('--name', options.name);
     const dealers = dealerScope(options);
-    const url = databaseUrlArgument(options.db, process.env);
+    const url = databaseUrlArgument(options.db, env);
     // A platform partner (--all-dealers) may be the first thing in a new database; a dealer app may not.
     const firstDealer = dealers === 'all' ? undefined : dealers[0];
     const created = await withStore(
@@ -55,7 +56,7 @@ export function registerClientCommands(program: Command): void {
       .description('revoke a client: its tokens stop working within seconds')
       .argument('<clientId>'),
   ).action(async (clientId: string, options: CommonOptions) => {
-    const url = databaseUrlArgument(options.db, process.env);
+    const url = databaseUrlArgument(options.db, env);
     const id = nonEmptyArgument('clientId', clientId);
     await withStore(
       url,

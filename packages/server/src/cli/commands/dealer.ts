@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
+import type { Environment } from '../../config.js';
 import { Provisioning } from '../../provisioning/provisioning.js';
 import { type CommonOptions, commonOptions } from '../common-options.js';
 import { outputFor } from '../output.js';
 import { databaseUrlArgument, idArgument, nonEmptyArgument } from '../usage.js';
 import { withStore } from '../with-store.js';
 
-export function registerDealerCommands(program: Command): void {
+export function registerDealerCommands(program: Command, env: Environment): void {
   const dealer = program.command('dealer').description('manage dealers');
   commonOptions(
     dealer
@@ -16,7 +17,7 @@ export function registerDealerCommands(program: Command): void {
   ).action(async (dealerIdText: string, options: CommonOptions & { name: string }) => {
     const dealerId = idArgument('dealerId', dealerIdText);
     const name = nonEmptyArgument('--name', options.name);
-    const url = databaseUrlArgument(options.db, process.env);
+    const url = databaseUrlArgument(options.db, env);
     const dealerRow = await withStore(url, (store) => new Provisioning(store.db).addDealer(dealerId, name));
     outputFor(options.json).result(dealerRow, `dealer ${dealerRow.dealer_id} "${dealerRow.name}" added`);
   });

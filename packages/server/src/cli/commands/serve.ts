@@ -1,6 +1,6 @@
 import { armingSettingsPath, TOKEN_PATH } from '@chekt-partner/contract/paths';
 import type { Command } from 'commander';
-import { type Config, ConfigError, loadConfig } from '../../config.js';
+import { type Config, ConfigError, type Environment, loadConfig } from '../../config.js';
 import { DOCS_PATH } from '../../docs/page.js';
 import { DEMO, type NewClient, Provisioning } from '../../provisioning/provisioning.js';
 import { oneInstanceAtATime } from '../../store/one-instance-at-a-time.js';
@@ -14,7 +14,7 @@ interface ServeOptions extends CommonOptions {
   demo?: boolean;
 }
 
-export function registerServeCommand(program: Command): void {
+export function registerServeCommand(program: Command, env: Environment): void {
   commonOptions(
     program
       .command('serve')
@@ -23,7 +23,7 @@ export function registerServeCommand(program: Command): void {
       .option('--host <host>', 'address to listen on (default: HOST, else 127.0.0.1)')
       .option('--demo', "seed the API reference's example once and print a demo client's credentials"),
   ).action(async (options: ServeOptions) => {
-    const config = serveConfig(options);
+    const config = serveConfig(options, env);
     const demo = options.demo ? await seedDemo(config.databaseUrl) : undefined;
     // The HTTP stack is loaded only by the command that serves, so provisioning commands start fast.
     const { createLogging } = await import('../../logging/logger.js');
@@ -39,9 +39,9 @@ export function registerServeCommand(program: Command): void {
   });
 }
 
-function serveConfig(options: ServeOptions): Config {
+function serveConfig(options: ServeOptions, env: Environment): Config {
   try {
-    return loadConfig(process.env, {
+    return loadConfig(env, {
       ...(options.port === undefined ? {} : { port: options.port }),
       ...(options.host === undefined ? {} : { host: options.host }),
       ...(options.db === undefined ? {} : { databaseUrl: options.db }),

@@ -1,6 +1,7 @@
 import { SECURITY_TYPES, type SecurityType } from '@chekt-partner/contract/security-types';
 import type { Command } from 'commander';
 import { toArmingSettings } from '../../arming/service.js';
+import type { Environment } from '../../config.js';
 import { Provisioning, ProvisioningError } from '../../provisioning/provisioning.js';
 import { type CommonOptions, commonOptions } from '../common-options.js';
 import { outputFor } from '../output.js';
@@ -15,7 +16,7 @@ interface SiteAddOptions extends CommonOptions {
   securityType?: string;
 }
 
-export function registerSiteCommands(program: Command): void {
+export function registerSiteCommands(program: Command, env: Environment): void {
   const site = program.command('site').description('manage sites');
   commonOptions(
     site
@@ -39,7 +40,7 @@ export function registerSiteCommands(program: Command): void {
         ? {}
         : { securityType: securityTypeArgument(options.securityType) }),
     };
-    const url = databaseUrlArgument(options.db, process.env);
+    const url = databaseUrlArgument(options.db, env);
     const row = await withStore(
       url,
       (store) => new Provisioning(store.db).addSite(request),
