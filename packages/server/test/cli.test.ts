@@ -386,6 +386,31 @@ describe('the operator CLI, chekt-partner', () => {
     }
   });
 
+  it('every command runs against DATABASE_URL when --db is not given, and --db wins over it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chekt-database-url-'));
+    try {
+      const env = { DATABASE_URL: `sqlite:${join(dir, 'from-env.db')}` };
+      const flag = `sqlite:${join(dir, 'from-flag.db')}`;
+      expect(runCli(['dealer', 'add', '8', '--name', 'Eight'], env).status).toBe(0);
+      const site = runCli(
+        ['site', 'add', '--dealer', '8', '--external-id', 'e', '--name', 'E', '--json'],
+        env,
+      );
+      expect(JSON.parse(site.stdout)).toMatchObject({ dealer_id: 8, site_id: 1 });
+      const client = runCli(['client', 'add', '--name', 'c', '--dealer', '8', '--json'], env);
+      const clientId = (JSON.parse(client.stdout) as { client_id: string }).client_id;
+      expect(runCli(['client', 'revoke', clientId], env).status).toBe(0);
+
+      expect(runCli(['dealer', 'add', '8', '--name', 'Eight', '--db', flag], env).status).toBe(0);
+      expect(existsSync(join(dir, 'from-flag.db'))).toBe(true);
+      const invalid = runCli(['dealer', 'add', '9', '--name', 'Nine'], { DATABASE_URL: 'mysql://x' });
+      expect(invalid.status).toBe(2);
+      expect(invalid.stderr).toContain('DATABASE_URL');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('serve: a bad flag value stops with exit 2 and names the setting', () => {
     const result = runCli(['serve', '--port', 'eighty', '--db', database.url]);
     expect(result.status).toBe(2);
