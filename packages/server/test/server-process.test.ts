@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { armingSettingsPath, READINESS_PATH } from '@chekt-partner/contract';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/store/store.js';
 import { runCli } from './support/cli.js';
@@ -85,6 +86,35 @@ describe('the server process', () => {
     await server.stop();
     server = await startServerProcess({ db: database.url, env });
     expect((await call(server.url, EXAMPLE, { token })).status).toBe(200);
+  });
+
+  it("rotating the signing key as the README says: a retired key's tokens work until it is deleted", async () => {
+    const env = { ISSUER_URL: 'http://api.test.local' };
+    const kidOf = (token: string) =>
+      (JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()) as { kid: string }).kid;
+    const restartAfter = async (statement: string) => {
+      await server.stop();
+      const store = await openStore(database.url);
+      try {
+        await sql.raw(statement).execute(store.db);
+      } finally {
+        await store.close();
+      }
+      server = await startServerProcess({ db: database.url, env });
+    };
+    await restartAfter('select 1');
+    const old = await fetchToken(server.url, client);
+
+    await restartAfter("update signing_keys set slot = null where slot = 'active'");
+    const fresh = await fetchToken(server.url, client);
+    expect(kidOf(fresh)).not.toBe(kidOf(old));
+    const jwks = (await call(server.url, '/.well-known/jwks.json')).body as { keys: { kid: string }[] };
+    expect(jwks.keys.map((key) => key.kid).sort()).toEqual([kidOf(old), kidOf(fresh)].sort());
+    expect((await call(server.url, EXAMPLE, { token: old })).status).toBe(200);
+
+    await restartAfter('delete from signing_keys where slot is null');
+    expect((await call(server.url, EXAMPLE, { token: old })).status).toBe(401);
+    expect((await call(server.url, EXAMPLE, { token: fresh })).status).toBe(200);
   });
 
   it('revoking a client with the CLI, while the server runs, stops its live token within 5 s', async () => {

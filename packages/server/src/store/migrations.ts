@@ -28,7 +28,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('updated_at', 'text', (c) => c.notNull())
           .addUniqueConstraint('sites_dealer_external_unique', ['dealer_id', 'external_site_id'])
           .execute();
-        // The hot query filters on (id, dealer_id); the primary key already serves it.
+        // The hot lookups go by site id (and dealer): the primary key serves them, no index needed.
 
         await db.schema
           .createTable('clients')

@@ -127,13 +127,13 @@ const SQLITE_PRAGMAS = [
 /** How much longer than PG_STATEMENT_TIMEOUT_MS a PostgreSQL query may go unanswered before it fails. */
 const ANSWER_GRACE_MS = 1000;
 
-// Each driver is loaded only when its backend is used: a CLI call on SQLite never loads pg.
 /** The file a `sqlite:` URL names (`sqlite:///abs` and `sqlite:/abs` alike), or undefined for another URL. */
 export function sqliteFileOf(url: string): string | undefined {
   if (!url.startsWith('sqlite:')) return undefined;
   return url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
 }
 
+// Each driver is loaded only when its backend is used: a CLI call on SQLite never loads pg.
 async function openSqlite(file: string, options: StoreOptions): Promise<SqliteStore> {
   const { default: SqliteDatabase } = await import('better-sqlite3');
   const inMemory = file === ':memory:';
