@@ -175,6 +175,35 @@ describe('the server process', () => {
     expect(output).not.toContain(client.clientSecret);
   });
 
+  it('a client that cuts its body off is no server error: no error line, at the token endpoint or the API', async () => {
+    const token = await fetchToken(server.url, client);
+    const errorLines = () => server.stdout.map(parseJson).filter((entry) => Number(entry?.level) >= 50);
+    const before = errorLines();
+    const { hostname, port } = new URL(server.url);
+    const cutOff = async (head: string, partOfBody: string) => {
+      const socket = connect(Number(port), hostname);
+      socket.on('error', () => {});
+      await once(socket, 'connect');
+      socket.write(head + partOfBody);
+      await pause(150);
+      socket.destroy();
+    };
+    await cutOff(
+      'POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
+        'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 40\r\n\r\n',
+      'grant_type=cl',
+    );
+    await cutOff(patchHead(token, 40, 'keep-alive'), '{"secu');
+    // Lines are written in order: once this request's line is out, any line of theirs is too.
+    await call(server.url, EXAMPLE, { token, headers: { 'x-partner-trace-id': 'after-cut-off' } });
+    await expect
+      .poll(() => server.stdout.map(parseJson).find((entry) => entry?.trace_id === 'after-cut-off'), {
+        timeout: 5000,
+      })
+      .toBeDefined();
+    expect(errorLines()).toEqual(before);
+  });
+
   // The machine's PostgreSQL trusts local connections, so it ignores the password it is given.
   it.runIf(testBackend() === 'postgres')(
     'never logs a database password given as a URL parameter',

@@ -13,7 +13,6 @@ import formBody from '@fastify/formbody';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { ApiError, OAuthError } from '../errors.js';
 import { refuseContentCodings } from '../http/content-coding.js';
-import { isDatabaseUnavailable } from '../store/availability.js';
 import type { AccessTokenSettings } from './access-tokens.js';
 import type { SigningKeys } from './signing-keys.js';
 import { handleTokenRequest, type TokenEndpointDeps } from './token-endpoint.js';
@@ -50,11 +49,10 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
           .code(400)
           .send({ error: 'invalid_request', error_description: description });
       }
-      if (
-        error instanceof ApiError ||
-        isDatabaseUnavailable(error) ||
-        (error as FastifyError).statusCode === undefined
-      ) {
+      // A status of 4xx is a request Fastify or Node refused, before the database's codes: a body
+      // its client cut off is Node's "aborted" with ECONNRESET and a 400, the client's doing.
+      const status = (error as FastifyError).statusCode;
+      if (error instanceof ApiError || status === undefined || status >= 500) {
         // Not the client's fault: let the API-wide boundary answer 503/500.
         throw error;
       }
