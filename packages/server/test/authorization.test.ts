@@ -113,4 +113,25 @@ describe('dealer scope: default deny, checked once, before existence', () => {
     }
     expect(await siteBState()).toEqual(before);
   });
+
+  it("a token without the scope is a 403 before any dealer's 404, even for a dealer id that cannot exist", async () => {
+    const readOnly = await fetchToken(
+      server.url,
+      await addClient(server.store, 'all', 'read-only platform'),
+      'arming_settings:read',
+    );
+    for (const dealer of ['abc', '0', '012345', '99999999999', '999', String(DEALER_A)]) {
+      const response = await call(
+        server.url,
+        `/partner/v1/dealers/${dealer}/sites/${siteA}/arming-settings`,
+        {
+          method: 'PATCH',
+          token: readOnly,
+          headers: { 'content-type': 'application/json' },
+          body: '{"security_type":3}',
+        },
+      );
+      expect([dealer, response.status, errorCodeOf(response)]).toEqual([dealer, 403, 'insufficient_scope']);
+    }
+  });
 });

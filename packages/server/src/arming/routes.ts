@@ -65,8 +65,9 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
       // A refusal goes to `done` here, not through a caller's catch: after `next`, a catch would
       // also take what the rest of the request throws, and call `done` a second time.
       try {
-        request.dealerId = authorizeDealer(caller.access, dealerId);
+        // The scope first: its 403 comes before the 404 of a dealer id that cannot exist.
         requireScope(caller, scope);
+        request.dealerId = authorizeDealer(caller.access, dealerId);
       } catch (error) {
         done(error as Error);
         return;
