@@ -55,6 +55,21 @@ describe('site lookups: those of one turn of the event loop share one query', ()
     expect(queries()).toBe(1);
   });
 
+  it("never reads another dealer's site: the dealer is in the query, not checked after it", async () => {
+    const rowsRead: unknown[] = [];
+    const queryAll = store.queryAll.bind(store);
+    store.queryAll = async (query) => {
+      const rows = await queryAll(query);
+      rowsRead.push(...rows);
+      return rows;
+    };
+    expect(await Promise.all([findSite(store, 1, 20), findSite(store, 2, 10)])).toEqual([
+      undefined,
+      undefined,
+    ]);
+    expect(rowsRead).toEqual([]);
+  });
+
   it('reads the latest committed row each time: no cache between turns', async () => {
     expect(await findSite(store, 1, 10)).toMatchObject({ security_type: 1 });
     await store.db.updateTable('sites').set({ security_type: 4 }).where('id', '=', 10).execute();

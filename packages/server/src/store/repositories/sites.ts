@@ -1,5 +1,6 @@
+import DataLoader from 'dataloader';
 import { type Kysely, type Selectable, sql } from 'kysely';
-import { batchedLookup } from '../batched-lookup.js';
+import { perTurnBatches } from '../batched-lookup.js';
 import { reusableQuery } from '../reusable-query.js';
 import type { Database, SitesTable } from '../schema.js';
 import type { Store } from '../store.js';
@@ -25,28 +26,87 @@ export const siteForChange = reusableQuery(['siteId', 'dealerId'], (db: Kysely<D
 );
 
 /**
- * The site, if the dealer has it. Concurrent lookups share one query (batchedLookup). A `then`
- * rather than an async function: every GET comes through here, and an async layer costs a
- * promise and a turn of the microtask queue more.
+ * The site, if the dealer has it. Concurrent lookups share one query (perTurnBatches), and the
+ * dealer is part of its join condition as of every other query by dealer: another dealer's site
+ * is never even read. A `then` rather than an async function: every GET comes through here, and
+ * an async layer costs a promise and a turn of the microtask queue more.
  */
 export function findSite(store: Store, dealerId: number, siteId: number): Promise<SiteSummary | undefined> {
-  return siteById(store, siteId).then((site) => {
-    if (!site || Number(site.dealer_id) !== dealerId) return undefined;
-    return {
-      id: site.id,
-      external_site_id: site.external_site_id,
-      name: site.name,
-      security_type: site.security_type,
-    };
-  });
+  return dealersSites(store)
+    .load({ siteId, dealerId })
+    .then((site) => {
+      if (!site) return undefined;
+      return {
+        id: site.id,
+        external_site_id: site.external_site_id,
+        name: site.name,
+        security_type: site.security_type,
+      };
+    });
 }
 
-const LOCATED_SITE_COLUMNS = ['id', 'dealer_id', 'external_site_id', 'name', 'security_type'] as const;
+const SUMMARY_COLUMNS = ['sites.id', 'sites.external_site_id', 'sites.name', 'sites.security_type'] as const;
 
-const siteById = batchedLookup(
-  (db, idIsOneOf) => db.selectFrom('sites').select(LOCATED_SITE_COLUMNS).where(idIsOneOf),
-  (row) => Number(row.id),
+// The batch's (site, dealer) pairs come in as two lists, side by side: PostgreSQL unnests two
+// arrays; SQLite, which has no arrays, reads two JSON arrays (the dealer list is parsed once per
+// statement, SQLite's JSON cache serving each json_extract after the first; a JSON array of
+// pairs, each parsed again by `->>`, cost ~0.3 µs a site more). Each row carries its pair's index
+// (`slot`), so the answers need no keys matched in JavaScript.
+const dealersSitesOnSqlite = reusableQuery(
+  ['siteIds', 'dealerIds'],
+  (db: Kysely<Database>, p: { siteIds: string; dealerIds: string }) =>
+    db
+      .selectFrom(sql<{ key: number; value: number }>`json_each(${p.siteIds})`.as('wanted'))
+      .innerJoin('sites', (join) =>
+        join
+          .onRef('sites.id', '=', 'wanted.value')
+          .on('sites.dealer_id', '=', sql<number>`json_extract(${p.dealerIds}, '$[' || wanted.key || ']')`),
+      )
+      .select([...SUMMARY_COLUMNS, 'wanted.key as slot']),
 );
+
+const dealersSitesOnPostgres = reusableQuery(
+  ['siteIds', 'dealerIds'],
+  (db: Kysely<Database>, p: { siteIds: number[]; dealerIds: number[] }) =>
+    db
+      .selectFrom(
+        sql<{ site_id: number; dealer_id: number; slot: number }>`(
+          select site_id, dealer_id, (ordinality - 1)::integer as slot
+          from unnest(${p.siteIds}::integer[], ${p.dealerIds}::integer[]) with ordinality
+            as pairs(site_id, dealer_id)
+        )`.as('wanted'),
+      )
+      .innerJoin('sites', (join) =>
+        join.onRef('sites.id', '=', 'wanted.site_id').onRef('sites.dealer_id', '=', 'wanted.dealer_id'),
+      )
+      .select([...SUMMARY_COLUMNS, 'wanted.slot']),
+);
+
+const loaders = new WeakMap<Store, DataLoader<SiteKey, SiteSummary | undefined>>();
+
+function dealersSites(store: Store): DataLoader<SiteKey, SiteSummary | undefined> {
+  let loader = loaders.get(store);
+  if (!loader) {
+    loader = new DataLoader((keys) => sitesFor(store, keys), perTurnBatches());
+    loaders.set(store, loader);
+  }
+  return loader;
+}
+
+async function sitesFor(store: Store, keys: readonly SiteKey[]): Promise<(SiteSummary | undefined)[]> {
+  const siteIds = keys.map((key) => key.siteId);
+  const dealerIds = keys.map((key) => key.dealerId);
+  const query =
+    store.dialect === 'postgres'
+      ? dealersSitesOnPostgres(store.db, { siteIds, dealerIds })
+      : dealersSitesOnSqlite(store.db, {
+          siteIds: JSON.stringify(siteIds),
+          dealerIds: JSON.stringify(dealerIds),
+        });
+  const found: (SiteSummary | undefined)[] = new Array(keys.length).fill(undefined);
+  for (const row of await store.queryAll(query)) found[row.slot] = row;
+  return found;
+}
 
 export async function siteIdTaken(db: Kysely<Database>, siteId: number): Promise<boolean> {
   const row = await db.selectFrom('sites').select('id').where('id', '=', siteId).executeTakeFirst();
