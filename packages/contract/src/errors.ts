@@ -1,8 +1,10 @@
 import { type Static, Type } from 'typebox';
 
 /**
- * Every error code the API answers with. Clients branch on these strings, so they are
- * a closed set: adding one is a contract change, renaming one is a breaking change.
+ * Every error code the API answers with, and `rate_limited`, reserved: no server of this version
+ * limits rates, but clients (the SDK's retries) already handle a 429. Clients branch on these
+ * strings, so they are a closed set: adding one is a contract change, renaming one is a breaking
+ * change.
  */
 export const ERROR_CODES = {
   invalid_security_type: { status: 400, message: 'security_type must be one of the integers 1, 2, 3 or 4' },

@@ -6,9 +6,6 @@ import { TRACE_ID_EXAMPLE, TRACE_ID_HEADER } from '../trace-id.js';
 // The API reference's examples, verbatim. Typed with the contract's types, so an example that
 // drifts from its schema stops compiling before Spectral would even see it.
 
-export const EXAMPLE_DEALER_ID = '12345';
-export const EXAMPLE_SITE_ID = '1';
-
 export const ARMING_SETTINGS_EXAMPLE: ArmingSettings = {
   site_id: 1,
   external_site_id: '1234567890',
@@ -37,7 +34,8 @@ interface OAuthErrorExample {
   value: { error: OAuthErrorCode; error_description: string };
 }
 
-export const OAUTH_ERROR_EXAMPLES: Record<string, OAuthErrorExample> = {
+// Keyed by the code itself, so a misspelt code in an example or a reference to one cannot compile.
+export const OAUTH_ERROR_EXAMPLES = {
   invalid_request: {
     summary: 'The request breaks RFC 6749 (not form-encoded, a repeated parameter, two auth methods)',
     value: {
@@ -60,7 +58,7 @@ export const OAUTH_ERROR_EXAMPLES: Record<string, OAuthErrorExample> = {
     summary: 'Unknown client, wrong secret, or a revoked client',
     value: { error: 'invalid_client', error_description: 'Client authentication failed' },
   },
-};
+} satisfies Partial<Record<OAuthErrorCode, OAuthErrorExample>>;
 
 /**
  * A refused trace id is not echoed (it may not be safe to); the answer carries a fresh one, so the

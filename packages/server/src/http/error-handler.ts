@@ -4,7 +4,8 @@ import { ApiError } from '../errors.js';
 import { isDatabaseUnavailable } from '../store/availability.js';
 import type { AccessLog } from './access-log.js';
 
-const REALM = 'chekt-partner';
+/** The protection space of every challenge, Bearer (RFC 6750) and Basic (the token endpoint). */
+export const REALM = 'chekt-partner';
 export const RETRY_AFTER_SECONDS = 2;
 
 /**

@@ -13,6 +13,7 @@ import formBody from '@fastify/formbody';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { ApiError, OAuthError } from '../errors.js';
 import { refuseContentCodings } from '../http/content-coding.js';
+import { REALM } from '../http/error-handler.js';
 import type { AccessTokenSettings } from './access-tokens.js';
 import type { SigningKeys } from './signing-keys.js';
 import { handleTokenRequest, type TokenEndpointDeps } from './token-endpoint.js';
@@ -36,7 +37,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
     errorHandler: (error, _request, reply) => {
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
       if (error instanceof OAuthError) {
-        if (error.code === 'invalid_client') reply.header('www-authenticate', 'Basic realm="chekt-partner"');
+        if (error.code === 'invalid_client') reply.header('www-authenticate', `Basic realm="${REALM}"`);
         const status = error.code === 'invalid_client' ? 401 : 400;
         return reply.code(status).send({ error: error.code, error_description: error.message });
       }
