@@ -9,7 +9,7 @@ import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
  * Kysely passes through to the compiled parameter list untouched, which is how its position is
  * found. Literals the builder itself adds stay as they are.
  */
-export function reusableQuery<DB, P extends Record<string, unknown>, R>(
+export function reusableQuery<DB, P extends object, R>(
   names: readonly (keyof P & string)[],
   build: (db: Kysely<DB>, params: P) => Compilable<R>,
 ): (db: Kysely<DB>, params: P) => CompiledQuery<R> {
@@ -22,8 +22,9 @@ export function reusableQuery<DB, P extends Record<string, unknown>, R>(
       compiled = compile(db, names, build);
       compiledByDialect.set(adapter, compiled);
     }
+    const values = params as Record<string, unknown>;
     const parameters = compiled.slots.map((slot) =>
-      slot.name === undefined ? slot.value : params[slot.name],
+      slot.name === undefined ? slot.value : values[slot.name],
     );
     return CompiledQuery.raw(compiled.sql, parameters) as CompiledQuery<R>;
   };
@@ -40,7 +41,7 @@ class Placeholder {
   constructor(readonly name: string) {}
 }
 
-function compile<DB, P extends Record<string, unknown>, R>(
+function compile<DB, P extends object, R>(
   db: Kysely<DB>,
   names: readonly (keyof P & string)[],
   build: (db: Kysely<DB>, params: P) => Compilable<R>,

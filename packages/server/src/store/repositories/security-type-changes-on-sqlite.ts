@@ -8,7 +8,7 @@ import type { SecurityTypeChange } from './security-type-changes.js';
 import { type SiteSummary, siteForChange } from './sites.js';
 
 /** What the update of a site's row needs: its new type, when, and the head of its history. */
-interface SiteUpdate extends Record<string, unknown> {
+interface SiteUpdate {
   siteId: number;
   securityType: SecurityType;
   changedAt: string;

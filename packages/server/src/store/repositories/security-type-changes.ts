@@ -6,7 +6,7 @@ import { changeOnSqlite } from './security-type-changes-on-sqlite.js';
 import type { SiteSummary } from './sites.js';
 
 /** One accepted change of a site's security type, and who asked for it. */
-export interface SecurityTypeChange extends Record<string, unknown> {
+export interface SecurityTypeChange {
   dealerId: number;
   siteId: number;
   securityType: SecurityType;

@@ -8,7 +8,7 @@ import type { Store } from '../store.js';
 export type SiteRow = Selectable<SitesTable>;
 export type SiteSummary = Pick<SiteRow, 'id' | 'external_site_id' | 'name' | 'security_type'>;
 
-interface SiteKey extends Record<string, unknown> {
+interface SiteKey {
   siteId: number;
   dealerId: number;
 }
