@@ -1,4 +1,4 @@
-import type { ErrorCode, OAuthErrorCode } from '@chekt-partner/contract';
+import { ERROR_CODES, type ErrorCode, type OAuthErrorCode } from '@chekt-partner/contract';
 
 /**
  * A failure the caller can act on. Domain code throws these with a contract error code; the one
@@ -15,15 +15,11 @@ export class ApiError extends Error {
     code: ErrorCode,
     options: { message?: string; field?: string; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
-    super(options.message ?? code, { cause: options.cause });
+    // Without a message of its own, the code's text from the contract: what the client reads.
+    super(options.message ?? ERROR_CODES[code].message, { cause: options.cause });
     this.code = code;
     this.field = options.field;
     this.headers = options.headers ?? {};
-  }
-
-  /** True when the message was written for this case rather than the code's generic text. */
-  get hasCustomMessage(): boolean {
-    return this.message !== this.code;
   }
 }
 

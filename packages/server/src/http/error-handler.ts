@@ -96,7 +96,7 @@ export function errorBody(error: ApiError, traceId: string): ErrorBody {
   const body: ErrorBody = {
     error: {
       code: error.code,
-      message: error.hasCustomMessage ? error.message : ERROR_CODES[error.code].message,
+      message: error.message,
       trace_id: traceId,
       request_id: traceId,
     },
@@ -108,7 +108,7 @@ export function errorBody(error: ApiError, traceId: string): ErrorBody {
 /** RFC 6750 §3: the challenge that tells the client what to do about a 401 or a scope 403. */
 function wwwAuthenticate(error: ApiError): string | undefined {
   if (error.code === 'unauthorized') return `Bearer realm="${REALM}"`;
-  const description = quoted(error.hasCustomMessage ? error.message : ERROR_CODES[error.code].message);
+  const description = quoted(error.message);
   if (error.code === 'bad_request' && error.field === 'authorization') {
     return `Bearer realm="${REALM}", error="invalid_request", error_description="${description}"`;
   }

@@ -44,11 +44,10 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
       // An API-wide rule broken before the token step (a bad x-partner-trace-id) is still the
       // client's fault, and this endpoint states client faults in RFC 6749's own format.
       if (error instanceof ApiError && ERROR_CODES[error.code].status < 500) {
-        const description = error.hasCustomMessage ? error.message : ERROR_CODES[error.code].message;
         return reply
           .headers(error.headers)
           .code(400)
-          .send({ error: 'invalid_request', error_description: description });
+          .send({ error: 'invalid_request', error_description: error.message });
       }
       // A status of 4xx is a request Fastify or Node refused, before the database's codes: a body
       // its client cut off is Node's "aborted" with ECONNRESET and a 400, the client's doing.
