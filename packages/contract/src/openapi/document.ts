@@ -1,11 +1,11 @@
 import { SCOPES } from '../oauth.js';
 import { ARMING_SETTINGS_ROUTE, TOKEN_PATH } from '../paths.js';
-import { SECURITY_TYPE_VALUES, SECURITY_TYPES } from '../security-types.js';
 import { TRACE_ID_EXAMPLE } from '../trace-id.js';
 import { ARMING_SETTINGS_TAG, armingSettingsPathItem } from './arming-settings-path.js';
 import { DISCOVERY_TAG, discoveryPathItems, OPERATIONS_TAG } from './discovery-paths.js';
 import { componentHeaders, componentParameters } from './headers.js';
 import { componentSchemas } from './schemas.js';
+import { securityTypesTable } from './security-types-table.js';
 import { OAUTH_TAG, tokenPathItem } from './token-path.js';
 import type { OpenApiDocument } from './types.js';
 
@@ -70,19 +70,13 @@ export function toOpenApiPath(route: string): string {
 }
 
 function overview(): string {
-  const securityTypes = SECURITY_TYPE_VALUES.map((value) => {
-    const type = SECURITY_TYPES[value];
-    return `| ${value} | ${type.name} | ${type.description} |`;
-  });
   return [
     'The Arming Settings API allows you to retrieve and update security system configuration for customer ' +
       'sites. Arming settings determine how the security system operates and which devices are monitored.',
     '',
     '## Security types',
     '',
-    '| Type | Name | Description |',
-    '| --- | --- | --- |',
-    ...securityTypes,
+    ...securityTypesTable(),
     '',
     '## Authentication',
     '',

@@ -2,7 +2,7 @@ import { ArmingSettingsSchema, ArmingSettingsUpdateSchema, SecurityTypeSchema } 
 import { AuthorizationServerMetadataSchema, HealthSchema, JwkSchema, JwksSchema } from '../discovery.js';
 import { ErrorBodySchema } from '../errors.js';
 import { OAuthErrorSchema, TokenRequestSchema, TokenResponseSchema } from '../oauth.js';
-import { SECURITY_TYPE_VALUES, SECURITY_TYPES } from '../security-types.js';
+import { securityTypesTable } from './security-types-table.js';
 import type { JsonObject, Reference } from './types.js';
 
 /**
@@ -38,7 +38,7 @@ export function componentSchemas(): Record<SchemaName, JsonObject> {
   for (const [name, schema] of Object.entries(NAMED_SCHEMAS)) {
     components[name as SchemaName] = toDocumentSchema(schema, names) as JsonObject;
   }
-  components.SecurityType = { ...components.SecurityType, description: securityTypesTable() };
+  components.SecurityType = { ...components.SecurityType, description: securityTypeDescription() };
   return components;
 }
 
@@ -64,13 +64,6 @@ function toDocumentSchema(value: unknown, names: ReadonlyMap<object, SchemaName>
   return copy;
 }
 
-/** The reference's table of security types, names and descriptions, for readers of the schema. */
-function securityTypesTable(): string {
-  const rows = SECURITY_TYPE_VALUES.map((value) => {
-    const type = SECURITY_TYPES[value];
-    return `| ${value} | ${type.name} | ${type.description} |`;
-  });
-  return ['Security system type.', '', '| Type | Name | Description |', '| --- | --- | --- |', ...rows].join(
-    '\n',
-  );
+function securityTypeDescription(): string {
+  return ['Security system type.', '', ...securityTypesTable()].join('\n');
 }
