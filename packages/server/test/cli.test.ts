@@ -1,12 +1,15 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findClient, listGrantedDealerIds } from '../src/store/repositories/clients.js';
 import { openStore } from '../src/store/store.js';
-import { runCli } from './support/cli.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { runCli, startCli } from './support/cli.js';
+import { createTestDatabase, type TestDatabase, testBackend } from './support/database.js';
+import { waitForDemo } from './support/demo.js';
 import { call } from './support/http.js';
+import { failEvery, stopFailing } from './support/injected-failure.js';
 import { fetchToken } from './support/provision.js';
 import { parseJson, startServerProcess } from './support/server-process.js';
 
@@ -246,6 +249,89 @@ describe('the operator CLI, chekt-partner', () => {
       await takenDb.drop();
     }
   });
+
+  it('serve --demo stopped halfway through seeding leaves nothing, and the next --demo seeds it whole', async () => {
+    const demoDb = await createTestDatabase();
+    try {
+      const setUp = async (change: (db: Kysely<unknown>) => Promise<void>) => {
+        const store = await openStore(demoDb.url);
+        try {
+          await change(store.db as Kysely<unknown>);
+        } finally {
+          await store.close();
+        }
+      };
+      // The demo dealer goes in first, then its site: the site's insert fails.
+      await setUp((db) => failEvery(db, demoDb.backend, 'insert', 'sites'));
+      const failed = runCli(['serve', '--demo', '--port', '0', '--db', demoDb.url]);
+      expect(failed.status).toBe(1);
+      expect(failed.stderr).toContain('injected failure');
+      await setUp((db) => stopFailing(db, demoDb.backend, 'sites'));
+
+      const server = await startServerProcess({ db: demoDb.url, args: ['--demo', '--json'] });
+      try {
+        const demo = await waitForDemo(server);
+        const token = await fetchToken(server.url, {
+          clientId: demo.client_id,
+          clientSecret: demo.client_secret,
+        });
+        expect((await call(server.url, demo.path, { token })).body).toMatchObject({
+          site_id: 1,
+          name: 'Gangnam Headquarters',
+        });
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await demoDb.drop();
+    }
+  });
+
+  it('site adds started together without --site-id each get an id of their own', async () => {
+    expect(cli('dealer', 'add', '4242', '--name', 'Busy').status).toBe(0);
+    const adds = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        startCli([
+          'site',
+          'add',
+          '--dealer',
+          '4242',
+          '--external-id',
+          `busy-${i}`,
+          '--name',
+          `Busy ${i}`,
+          '--json',
+          '--db',
+          database.url,
+        ]),
+      ),
+    );
+    expect(adds.map((add) => [add.status, add.stderr])).toEqual(adds.map(() => [0, '']));
+    const ids = adds.map((add) => (JSON.parse(add.stdout) as { site_id: number }).site_id);
+    expect(new Set(ids).size).toBe(6);
+  });
+
+  it.runIf(testBackend() === 'sqlite')(
+    'commands started together on a new SQLite file all succeed: its migrations take turns',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'chekt-new-file-'));
+      try {
+        for (let round = 0; round < 8; round += 1) {
+          const db = `sqlite:${join(dir, `round-${round}.db`)}`;
+          const results = await Promise.all([
+            startCli(['dealer', 'add', '100', '--name', 'A', '--db', db]),
+            startCli(['dealer', 'add', '101', '--name', 'B', '--db', db]),
+          ]);
+          expect(results.map((result) => [result.status, result.stderr])).toEqual([
+            [0, ''],
+            [0, ''],
+          ]);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('--json: a failure is one JSON document on stdout too, with a stable code a script can branch on', () => {
     const failure = (result: ReturnType<typeof cli>) => ({

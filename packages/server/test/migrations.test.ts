@@ -9,6 +9,7 @@ import { securityTypeChangesFor } from '../src/store/repositories/security-type-
 import type { Database } from '../src/store/schema.js';
 import { openStore } from '../src/store/store.js';
 import { createTestDatabase, type TestDatabase, testBackend } from './support/database.js';
+import { failEvery, stopFailing } from './support/injected-failure.js';
 
 // Runs on both backends (the Vitest project sets which). A database written by an older version
 // must come up on the newest with nothing lost.
@@ -180,6 +181,51 @@ async function seedVersion1History(db: Kysely<Database>): Promise<void> {
 function nullableNumber(value: unknown): number | null {
   return value === null ? null : Number(value);
 }
+
+describe('migrations: all or nothing', () => {
+  let database: TestDatabase;
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+  });
+
+  afterEach(async () => {
+    await database.drop();
+  });
+
+  it('a migration that fails halfway leaves nothing of it applied, and the next start applies it whole', async () => {
+    const db = rawConnection(database);
+    try {
+      const migrator = new Migrator({ db, provider: new InCodeMigrations(database.backend) });
+      const { error } = await migrator.migrateTo('0001_initial');
+      if (error) throw error;
+      await seedVersion1History(db);
+      // 0002 adds its columns, then fills them in: the fill fails, after the columns were added.
+      await failEvery(db as Kysely<unknown>, database.backend, 'update', 'arming_history');
+    } finally {
+      await db.destroy();
+    }
+    await expect(openStore(database.url)).rejects.toThrow(/0002_history_chain failed: .*injected failure/);
+
+    const after = rawConnection(database);
+    try {
+      await stopFailing(after as Kysely<unknown>, database.backend, 'arming_history');
+    } finally {
+      await after.destroy();
+    }
+    const store = await openStore(database.url);
+    try {
+      const site10 = await listArmingHistory(store.db, 10);
+      expect(site10.map((row) => nullableNumber(row.previous_id))).toEqual([
+        null,
+        Number(site10[0]?.id),
+        Number(site10[1]?.id),
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});
 
 describe('migrations: a database that cannot be reached', () => {
   it('fails with the cause, naming the database and no migration when none ran', async () => {

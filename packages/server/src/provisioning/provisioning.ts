@@ -93,11 +93,9 @@ export class Provisioning {
       updated_at: now,
       last_history_id: null,
     };
-    // The insert is a statement of its own, not in a transaction with the reads above: on SQLite a
-    // transaction that has read cannot wait for the write lock, and a commit by the running server
-    // in between fails it at once (SQLITE_BUSY_SNAPSHOT), while a lone insert waits its turn
-    // (busy_timeout). The primary key and the external id's unique constraint still refuse a site
-    // that another command added in between, with the same refusal as the checks.
+    // The CLI runs this in oneInstanceAtATime, so no other command adds a site between the checks
+    // and the insert; without it, the primary key and the external id's unique constraint still
+    // refuse a site added in between, with the same refusal as the checks.
     try {
       await insertSite(this.db, row);
     } catch (error) {

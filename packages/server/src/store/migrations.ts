@@ -111,6 +111,13 @@ export class InCodeMigrations implements MigrationProvider {
   }
 }
 
+/** Whether the database lacks a migration this version knows (reads only). */
+export async function hasPendingMigrations(db: Kysely<unknown>, dialect: Dialect): Promise<boolean> {
+  const migrator = new Migrator({ db, provider: new InCodeMigrations(dialect) });
+  const known = await migrator.getMigrations();
+  return known.some((migration) => migration.executedAt === undefined);
+}
+
 /**
  * Brings the schema up to date. Kysely's migrator takes a lock (an advisory lock on PostgreSQL),
  * so instances starting at the same moment apply each migration exactly once.

@@ -2,7 +2,8 @@ import type { Database as SqliteConnection } from 'better-sqlite3';
 import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Pool as PgPool } from 'pg';
 import { redactUrl } from '../config.js';
-import { migrateToLatest } from './migrations.js';
+import { hasPendingMigrations, migrateToLatest } from './migrations.js';
+import { oneInstanceAtATime } from './one-instance-at-a-time.js';
 import { createDatabaseFilePrivately, databaseFileWarnings } from './private-database-file.js';
 import { type RowReader, rowReader } from './row-reader.js';
 import type { Database } from './schema.js';
@@ -97,7 +98,7 @@ async function openAndMigrate(url: string, options: StoreOptions): Promise<Store
   const store = file === undefined ? await openPostgres(url, options) : await openSqlite(file, options);
   try {
     if (store.dialect === 'postgres') await migratePostgresUnhurried(url);
-    else await migrateToLatest(store.db as Kysely<unknown>, 'sqlite');
+    else await migrateSqliteAllOrNothing(store);
   } catch (error) {
     await store.close();
     throw error;
@@ -193,6 +194,19 @@ function sqliteSync(
       else callback();
     },
   };
+}
+
+/**
+ * Kysely's migrator runs SQLite's statements one by one (it takes SQLite for a database that cannot
+ * undo DDL), so a process stopped or failing halfway through a migration left its first
+ * statements applied and the migration unrecorded: every later start then failed on them. SQLite
+ * can undo DDL, so the migrations run in one transaction, which holds the write lock from the
+ * start and so also makes processes started together on a new file take turns. Only when there
+ * is something to apply: a start on an up-to-date file takes no write lock.
+ */
+async function migrateSqliteAllOrNothing(store: SqliteStore): Promise<void> {
+  if (!(await hasPendingMigrations(store.db as Kysely<unknown>, 'sqlite'))) return;
+  await oneInstanceAtATime(store, 'migrations', (db) => migrateToLatest(db as Kysely<unknown>, 'sqlite'));
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { toArmingSettings } from '../../arming/service.js';
 import type { Environment } from '../../config.js';
 import { Provisioning, ProvisioningError } from '../../provisioning/provisioning.js';
+import { oneInstanceAtATime } from '../../store/one-instance-at-a-time.js';
 import { type CommonOptions, commonOptions } from '../common-options.js';
 import { outputFor } from '../output.js';
 import { databaseUrlArgument, idArgument, nonEmptyArgument, securityTypeArgument } from '../usage.js';
@@ -43,7 +44,8 @@ export function registerSiteCommands(program: Command, env: Environment): void {
     const url = databaseUrlArgument(options.db, env);
     const row = await withStore(
       url,
-      (store) => new Provisioning(store.db).addSite(request),
+      // Taking turns: two commands adding sites at once would otherwise pick the same next id.
+      (store) => oneInstanceAtATime(store, 'site add', (db) => new Provisioning(db).addSite(request)),
       (where) => new ProvisioningError('dealer_not_found', `no dealer with id ${request.dealerId}: ${where}`),
     );
     const settings = toArmingSettings(row);
