@@ -79,6 +79,24 @@ describe('security-type changes made in the same turn', () => {
     expect(await chainOf(11)).toEqual([[1, 4]]);
   });
 
+  it('reads history ids as the numbers schema.ts says they are, on both backends (bigint on PostgreSQL)', async () => {
+    await changes.apply(change(10, 2));
+    await changes.apply(change(10, 3));
+    const [first, second] = await listArmingHistory(store.db, 10);
+    expect([typeof first?.id, typeof second?.id, typeof second?.previous_id]).toEqual([
+      'number',
+      'number',
+      'number',
+    ]);
+    expect(second?.previous_id).toBe(first?.id);
+    const site = await store.db
+      .selectFrom('sites')
+      .select('last_history_id')
+      .where('id', '=', 10)
+      .executeTakeFirst();
+    expect(site?.last_history_id).toBe(second?.id);
+  });
+
   it("finds nothing for a missing site or another dealer's, and writes nothing for them, beside one it makes", async () => {
     await new Provisioning(store.db).addDealer(2, 'Dealer 2');
     const results = await Promise.all([

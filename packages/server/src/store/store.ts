@@ -125,6 +125,18 @@ const SQLITE_PRAGMAS = [
   'cache_size = -2000',
 ];
 
+/**
+ * PostgreSQL's bigint (history ids, and counts): node-postgres reads it as a string, since it may
+ * exceed what a JavaScript number holds exactly (2^53), while SQLite's rows, and schema.ts, have
+ * numbers. No id of ours comes near 2^53 (a billion history rows a day would take 25,000 years).
+ */
+const INT8_OID = 20;
+
+function numbersForBigints(types: typeof import('pg').types, oid: number, format?: 'text' | 'binary') {
+  if (oid === INT8_OID && format !== 'binary') return Number;
+  return format === undefined ? types.getTypeParser(oid) : types.getTypeParser(oid, format);
+}
+
 /** How much longer than PG_STATEMENT_TIMEOUT_MS a PostgreSQL query may go unanswered before it fails. */
 const ANSWER_GRACE_MS = 1000;
 
@@ -241,6 +253,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Postgre
     keepAliveInitialDelayMillis: 10_000,
     // Fail fast while the database is unreachable instead of queueing requests behind a dead socket.
     connectionTimeoutMillis: 2000,
+    types: { getTypeParser: (oid, format) => numbersForBigints(pg.types, oid, format) },
   });
   // A connection dying (database restart, network cut) must fail the query that uses it, never
   // crash the process: the pool reports idle clients' errors, and each client reports its own

@@ -20,10 +20,10 @@ describe('instances started together with --demo on one empty PostgreSQL databas
       await Promise.all(running.map((server: ServerProcess) => server.stop()));
       const store = await openStore(database.url);
       try {
-        const counts = await sql<{ dealers: string; sites: string; clients: string }>`
+        const counts = await sql<{ dealers: number; sites: number; clients: number }>`
           select (select count(*) from dealers) as dealers, (select count(*) from sites) as sites,
                  (select count(*) from clients) as clients`.execute(store.db);
-        expect(counts.rows[0], `round ${round}`).toEqual({ dealers: '1', sites: '1', clients: '1' });
+        expect(counts.rows[0], `round ${round}`).toEqual({ dealers: 1, sites: 1, clients: 1 });
       } finally {
         await store.close();
         await database.drop();
