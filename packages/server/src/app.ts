@@ -14,7 +14,7 @@ import { registerRequestContext } from './http/request-context.js';
 import { registerRequestHeaderChecks } from './http/request-headers.js';
 import { oneSerializerPerSchema } from './http/response-serializers.js';
 import { traceIdOf } from './http/trace-id.js';
-import { answerUnparseable } from './http/unparseable-requests.js';
+import { answerConnect, answerUnparseable } from './http/unparseable-requests.js';
 import { lazyChildLoggers } from './logging/lazy-child-logger.js';
 import type { Logging } from './logging/logger.js';
 import { type AccessTokenSettings, AccessTokenVerifier } from './oauth/access-tokens.js';
@@ -94,6 +94,7 @@ export async function buildApp({
     },
   });
 
+  app.server.on('connect', answerConnect(logger));
   // Fastify parses text/plain by default; no endpoint here takes text, so such a body must be a 415.
   app.removeContentTypeParser('text/plain');
 

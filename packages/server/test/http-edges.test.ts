@@ -42,6 +42,20 @@ describe('requests outside the routes', () => {
       expect(answer.headers['x-partner-trace-id']).toBe(body.error.trace_id);
     });
 
+    it('a CONNECT (a tunnel asked of a proxy) is a 400 bad_request in the envelope too, not a silent close', async () => {
+      for (const target of ['127.0.0.1:443', LIVENESS_PATH]) {
+        const answer = parse(await exchange(port, `CONNECT ${target} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`));
+        expect(answer.status).toBe(400);
+        expect(answer.headers.connection).toBe('close');
+        const body = JSON.parse(answer.body);
+        expect(body.error).toMatchObject({
+          code: 'bad_request',
+          message: expect.stringContaining('CONNECT'),
+        });
+        expect(answer.headers['x-partner-trace-id']).toBe(body.error.trace_id);
+      }
+    });
+
     it('headers over the limit are a 431 headers_too_large', async () => {
       const request = `GET ${LIVENESS_PATH} HTTP/1.1\r\nhost: x\r\nx-padding: ${'a'.repeat(20_000)}\r\n\r\n`;
       const answer = parse(await exchange(port, request));

@@ -1,4 +1,4 @@
-import { type ServerResponse, STATUS_CODES } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ERROR_CODES, type ErrorCode, TRACE_ID_HEADER } from '@chekt-partner/contract';
 import type { ConnectionError, FastifyBaseLogger } from 'fastify';
@@ -19,17 +19,34 @@ export function answerUnparseable(logger: FastifyBaseLogger | undefined) {
   return (error: ConnectionError, socket: Socket): void => {
     // The peer is gone: there is no one to answer.
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
-    const apiError = apiErrorOf(error);
-    const traceId = freshTraceId();
-    const status = ERROR_CODES[apiError.code].status;
-    logger?.info(
-      { trace_id: traceId, status, client_error: error.code },
-      'refused a request that could not be parsed',
-    );
-    const body = JSON.stringify(errorBody(apiError, traceId));
-    if (canAnswer(socket)) socket.write(rawResponse(status, traceId, body));
-    socket.destroy();
+    refuse(socket, apiErrorOf(error), error.code, logger);
   };
+}
+
+/**
+ * Node's `connect`: a CONNECT request, which asks for a tunnel. No route ever sees one (with no
+ * listener Node just closes the connection, without a word), and this server is no proxy: it is
+ * refused like bytes that never became a request of ours, in the envelope.
+ */
+export function answerConnect(logger: FastifyBaseLogger | undefined) {
+  return (_request: IncomingMessage, socket: Socket): void => {
+    const refusal = new ApiError('bad_request', {
+      message: 'CONNECT is not supported: this server is no proxy',
+    });
+    refuse(socket, refusal, 'CONNECT', logger);
+  };
+}
+
+function refuse(socket: Socket, apiError: ApiError, failure: string, logger: FastifyBaseLogger | undefined) {
+  const traceId = freshTraceId();
+  const status = ERROR_CODES[apiError.code].status;
+  logger?.info(
+    { trace_id: traceId, status, client_error: failure },
+    'refused a request that could not be parsed',
+  );
+  const body = JSON.stringify(errorBody(apiError, traceId));
+  if (canAnswer(socket)) socket.write(rawResponse(status, traceId, body));
+  socket.destroy();
 }
 
 /**
