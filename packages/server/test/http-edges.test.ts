@@ -179,6 +179,39 @@ describe('requests outside the routes', () => {
     });
   });
 
+  describe('the Transfer-Encoding header', () => {
+    it('with a coding besides chunked is a 400 bad_request naming it, before the body is read', async () => {
+      const body = '{"security_type":3}';
+      for (const codings of ['gzip, chunked', 'foo, chunked']) {
+        const answer = parse(
+          await exchange(
+            port,
+            `PATCH ${armingSettingsPath(12345, 1)} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n` +
+              `transfer-encoding: ${codings}\r\nconnection: close\r\n\r\n` +
+              `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+          ),
+        );
+        expect(answer.status).toBe(400);
+        expect(JSON.parse(answer.body).error).toMatchObject({
+          code: 'bad_request',
+          field: 'transfer-encoding',
+        });
+      }
+    });
+
+    it('chunked alone is a body like any other', async () => {
+      const answer = parse(
+        await exchange(
+          port,
+          `PATCH ${armingSettingsPath(12345, 1)} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n` +
+            'transfer-encoding: chunked\r\nconnection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n',
+        ),
+      );
+      // No token: the 401 comes first, as for any PATCH without one.
+      expect(answer.status).toBe(401);
+    });
+  });
+
   describe('an Expect other than 100-continue', () => {
     it('is served as if it had none (RFC 9110 §10.1.1), not with a bare 417', async () => {
       const answer = parse(

@@ -16,6 +16,9 @@ import { isClosing } from './graceful-close.js';
  * - While the server shuts down, every answer closes its connection.
  * - Two Authorization lines are a 400 (RFC 6750 §3.1, invalid_request): Node keeps only the
  *   first, so the request's outcome would depend on the order of its headers.
+ * - A transfer coding besides chunked (`gzip, chunked`) is a 400: Node undoes only the chunking
+ *   and would hand on a body still in the other coding, or take a plain one that only claims it.
+ *   (RFC 9112 §6.1 suggests a 501; the contract's codes are for what a client can fix.)
  */
 export function registerRequestHeaderChecks(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {
@@ -30,10 +33,20 @@ export function registerRequestHeaderChecks(app: FastifyInstance): void {
       return;
     }
     done(
-      hostError(request.headers.host, request.raw.httpVersion) ?? repeatedHeaderError(request.raw.rawHeaders),
+      hostError(request.headers.host, request.raw.httpVersion) ??
+        repeatedHeaderError(request.raw.rawHeaders) ??
+        transferCodingError(request.headers['transfer-encoding']),
     );
   });
   serveUnknownExpectations(app);
+}
+
+function transferCodingError(codings: string | undefined): ApiError | undefined {
+  if (codings === undefined || codings.trim().toLowerCase() === 'chunked') return undefined;
+  return new ApiError('bad_request', {
+    field: 'transfer-encoding',
+    message: 'No Transfer-Encoding but chunked is supported: send the body uncompressed',
+  });
 }
 
 // RFC 9110 §7.2: uri-host [ ":" port ], the host an IP literal or a reg-name (RFC 3986 §3.2.2).
