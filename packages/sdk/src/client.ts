@@ -66,7 +66,8 @@ function httpUrl(name: string, value: unknown, allowQuery = false): string {
   try {
     url = new URL(text);
   } catch {
-    throw new TypeError(`${name} must be an absolute URL, got "${text}"`);
+    // Unparsed, it may still hold credentials (`http://id:secret@host:99999`): never quote them.
+    throw new TypeError(`${name} must be an absolute URL, got "${text.replace(/\/\/[^/@]*@/, '//***@')}"`);
   }
   // fetch refuses such a URL, and an error message that quoted it would print the password.
   if (url.username !== '' || url.password !== '') {

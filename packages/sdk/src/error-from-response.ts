@@ -46,14 +46,20 @@ export function errorFromResponse(
   return new ChektApiError(status, code, message, traceId);
 }
 
-/** Any refusal by the token endpoint: whatever its status, these credentials do not get a token. */
+/**
+ * The token endpoint's refusal (RFC 6749 §5.2: a 400 or 401 whose body names an OAuth error) means
+ * these credentials get no token, whatever the error. Any other answer is classed by its status
+ * like the API's: a 404 page at a mistyped tokenUrl is a ChektNotFoundError, not a reason to
+ * doubt the credentials.
+ */
 export function tokenErrorFromResponse(
   status: number,
   headers: Headers,
   body: unknown,
   sentTraceId: string,
 ): ChektApiError {
-  if (status === 429 || status >= 500) return errorFromResponse(status, headers, body, sentTraceId);
+  const refusal = (status === 400 || status === 401) && isRecord(body) && typeof body.error === 'string';
+  if (!refusal) return errorFromResponse(status, headers, body, sentTraceId);
   const details = readErrorDetails(status, body);
   const traceId = headers.get(TRACE_ID_HEADER) ?? details.traceId ?? sentTraceId;
   return new ChektAuthenticationError(status, details.code, details.message, traceId);

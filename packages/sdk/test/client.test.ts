@@ -84,6 +84,20 @@ describe('happy paths', () => {
     ).not.toThrow();
   });
 
+  it('never quotes credentials from a base URL, even one that does not parse', () => {
+    for (const baseUrl of [
+      'http://demo-client:TOPSECRET@127.0.0.1:99999',
+      'http://demo-client:TOPSECRET@127.0.0.1',
+    ]) {
+      expect(() => new ChektPartnerClient({ ...api.client, baseUrl }), baseUrl).toThrow(TypeError);
+      try {
+        new ChektPartnerClient({ ...api.client, baseUrl });
+      } catch (error) {
+        expect((error as Error).message).not.toContain('TOPSECRET');
+      }
+    }
+  });
+
   it('refuses a base URL with a query or a fragment, and a token URL with a fragment (RFC 6749 §3.2)', () => {
     for (const baseUrl of [`${api.url}?v=1`, `${api.url}#x`, `${api.url}?`]) {
       expect(() => new ChektPartnerClient({ ...api.client, baseUrl }), baseUrl).toThrow(TypeError);
@@ -161,6 +175,19 @@ describe('every refusal is a typed error with status, code, message and trace id
       code: 'invalid_client',
       traceId: expect.stringMatching(UUID),
     });
+  });
+
+  it('a token URL that is not a token endpoint (a 404 page) is a ChektNotFoundError, not a doubt about the credentials', async () => {
+    const misdirected = new ChektPartnerClient({
+      ...api.client,
+      baseUrl: api.url,
+      tokenUrl: `${api.url}/oauth/no-such-endpoint`,
+      maxRetries: 0,
+    });
+    const error = await failure(misdirected.armingSettings.get(DEALER_ID, SITE_ID));
+    expect(error).toBeInstanceOf(ChektNotFoundError);
+    expect(error).not.toBeInstanceOf(ChektAuthenticationError);
+    expect(error).toMatchObject({ status: 404 });
   });
 
   it('403: ChektForbiddenError for a dealer the client is not granted', async () => {
