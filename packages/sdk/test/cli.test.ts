@@ -26,6 +26,29 @@ describe('chekt arming get', () => {
     );
   });
 
+  it("prints a stored name's control characters escaped: no terminal escape sequence, no fake line", async () => {
+    const row = await api.server.store.db
+      .insertInto('sites')
+      .values({
+        id: 777,
+        dealer_id: DEALER_ID,
+        external_site_id: 'ext\n777',
+        name: 'Evil \u001b[2J\nSecurity type: 9 (fake)',
+        security_type: 1,
+        created_at: '2026-01-01T00:00:00.000Z',
+        updated_at: '2026-01-01T00:00:00.000Z',
+        last_history_id: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const result = await runChekt(['arming', 'get', String(DEALER_ID), String(row.id)], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      'Site 777 "Evil \\u001b[2J\\u000aSecurity type: 9 (fake)" (external id ext\\u000a777)\n' +
+        'Security type: 1 (Alarm Panel - Primary Bridge)\n',
+    );
+  });
+
   it('--json prints exactly one JSON document: the documented shape', async () => {
     const result = await runChekt(['arming', 'get', String(DEALER_ID), String(SITE_ID), '--json'], env);
     expect(result.code).toBe(0);
@@ -160,6 +183,7 @@ describe('exit code 2: wrong usage', () => {
     [['arming', 'set', '12345', '1', '7', '--json'], '<type> must be 1-4'],
     [['arming', 'get', '12345', '1', '--verbose', '--json'], "Unknown option '--verbose'"],
     [['arming', 'get', '..', '1', '--json'], '<dealerId> cannot be ".."'],
+    [['arming', 'get', '12345', '1', '--json=true'], "'--json' does not take an argument"],
   ])('under --json, %j prints the usage error as one JSON document too', async (args, message) => {
     const result = await runChekt(args, env);
     expect(result.code).toBe(2);

@@ -363,6 +363,11 @@ describe('the operator CLI, chekt-partner', () => {
       status: 2,
       error: { code: 'usage' },
     });
+    // Commander refuses a value for the flag, but the call asked for JSON all the same.
+    expect(failure(cli('dealer', 'add', '1', '--name', 'X', '--json=true'))).toMatchObject({
+      status: 2,
+      error: { code: 'usage' },
+    });
     // Nothing listens on port 1: the database cannot be reached, which a script may retry.
     const unreachable = runCli([
       'dealer',

@@ -18,8 +18,9 @@ interface Streams {
 }
 
 async function main(argv: string[], env: Environment, streams: Streams): Promise<number> {
-  // Known before parsing, so that a command line that cannot be parsed still answers in JSON.
-  const json = argv.includes('--json');
+  // Known before parsing, so that a command line that cannot be parsed (`--json=true`, say) still
+  // answers in JSON.
+  const json = argv.some((arg) => arg === '--json' || arg.startsWith('--json='));
   try {
     const { positionals, options } = parseCommandLine(argv);
     if (options.help) {

@@ -43,7 +43,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     // A call commander refused never reached an action: then the word itself is all there is.
-    return report(failureOf(error), json ?? argv.includes('--json'));
+    return report(
+      failureOf(error),
+      json ?? argv.some((arg) => arg === '--json' || arg.startsWith('--json=')),
+    );
   }
 }
 
