@@ -45,7 +45,7 @@ function transferCodingError(codings: string | undefined): ApiError | undefined 
   if (codings === undefined || codings.trim().toLowerCase() === 'chunked') return undefined;
   return new ApiError('bad_request', {
     field: 'transfer-encoding',
-    message: 'No Transfer-Encoding but chunked is supported: send the body uncompressed',
+    message: 'Transfer-Encoding may only be chunked: send the body without any other coding',
   });
 }
 
