@@ -316,7 +316,7 @@ describe('the operator CLI, chekt-partner', () => {
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'chekt-new-file-'));
       try {
-        for (let round = 0; round < 8; round += 1) {
+        for (let round = 0; round < 16; round += 1) {
           const db = `sqlite:${join(dir, `round-${round}.db`)}`;
           const results = await Promise.all([
             startCli(['dealer', 'add', '100', '--name', 'A', '--db', db]),
