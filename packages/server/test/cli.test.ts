@@ -331,6 +331,8 @@ describe('the operator CLI, chekt-partner', () => {
         rmSync(dir, { recursive: true, force: true });
       }
     },
+    // 32 processes, two at a time: 27 s on a 2-core machine doing other work; 30 s was too tight.
+    120_000,
   );
 
   it('--json: a failure is one JSON document on stdout too, with a stable code a script can branch on', () => {
