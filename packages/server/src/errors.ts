@@ -33,3 +33,12 @@ export class OAuthError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * A message as an OAuth `error_description`, which may hold only printable ASCII without `"` or
+ * `\` (RFC 6749 §5.2, RFC 6750 §3): a message that echoes what the client sent (an unknown
+ * scope, a parameter's name) could hold anything. `"` becomes `'`, anything else outside `?`.
+ */
+export function asErrorDescription(message: string): string {
+  return message.replace(/"/g, "'").replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, '?');
+}

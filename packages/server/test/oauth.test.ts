@@ -2,7 +2,7 @@ import { armingSettingsPath } from '@chekt-partner/contract';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { AccessTokenVerifier, issueAccessToken } from '../src/oauth/access-tokens.js';
+import { AccessTokenVerifier, issueAccessToken, MAX_CACHED_TOKENS } from '../src/oauth/access-tokens.js';
 import { loadSigningKeys } from '../src/oauth/signing-keys.js';
 import { openStore } from '../src/store/store.js';
 import { createTestDatabase } from './support/database.js';
@@ -251,6 +251,21 @@ describe('POST /oauth/token (RFC 6749 §4.4 client credentials)', () => {
       }
     });
 
+    it('error_description holds only the characters RFC 6749 §5.2 allows, whatever the request echoed', async () => {
+      const allowed = /^[\x20-\x21\x23-\x5B\x5D-\x7E]*$/;
+      const answers = [
+        await tokenRequest(server.url, form({ ...valid(), scope: 'café"\\\t\x01' })),
+        await tokenRequest(server.url, `${form(valid())}&na%22me%5C%E2%82%AC=1&na%22me%5C%E2%82%AC=2`),
+      ];
+      for (const answer of answers) {
+        expect(answer.status).toBe(400);
+        const description = String((answer.body as { error_description: string }).error_description);
+        expect(description).toMatch(allowed);
+        expect(description.length).toBeGreaterThan(10);
+      }
+      expect(answers[0]?.body).toMatchObject({ error_description: "Unknown scope: caf?'???" });
+    });
+
     it('invalid_scope, also for the names every JavaScript object has', async () => {
       for (const scope of [
         'admin',
@@ -372,6 +387,23 @@ describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token',
       await expect(verifier.verify(lookalike)).rejects.toMatchObject({ code: 'invalid_token' });
     }
     expect(verifier.recall(token)?.clientId).toBe(client.clientId);
+  });
+
+  it('the token cache holds at most MAX_CACHED_TOKENS: the oldest goes first, and is verified again', async () => {
+    const keys = await loadSigningKeys(server.store.db);
+    const verifier = new AccessTokenVerifier(keys, settings());
+    const issue = () => issueAccessToken(keys, settings(), client.clientId, ['arming_settings:read']);
+    const first = issue();
+    await verifier.verify(first);
+    let last = first;
+    for (let i = 0; i < MAX_CACHED_TOKENS; i += 1) {
+      last = issue();
+      await verifier.verify(last);
+    }
+    expect(verifier.recall(last)?.clientId).toBe(client.clientId);
+    expect(verifier.recall(first)).toBeUndefined();
+    expect((await verifier.verify(first)).clientId).toBe(client.clientId);
+    expect(verifier.recall(first)?.clientId).toBe(client.clientId);
   });
 
   it('alg: none', async () => {

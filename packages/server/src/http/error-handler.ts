@@ -1,6 +1,6 @@
 import { ERROR_CODES, type ErrorBody, type ErrorCode, TRACE_ID_HEADER } from '@chekt-partner/contract';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../errors.js';
+import { ApiError, asErrorDescription } from '../errors.js';
 import { isDatabaseUnavailable } from '../store/availability.js';
 import type { AccessLog } from './access-log.js';
 
@@ -108,7 +108,7 @@ export function errorBody(error: ApiError, traceId: string): ErrorBody {
 /** RFC 6750 §3: the challenge that tells the client what to do about a 401 or a scope 403. */
 function wwwAuthenticate(error: ApiError): string | undefined {
   if (error.code === 'unauthorized') return `Bearer realm="${REALM}"`;
-  const description = quoted(error.message);
+  const description = asErrorDescription(error.message);
   if (error.code === 'bad_request' && error.field === 'authorization') {
     return `Bearer realm="${REALM}", error="invalid_request", error_description="${description}"`;
   }
@@ -119,10 +119,6 @@ function wwwAuthenticate(error: ApiError): string | undefined {
     return `Bearer realm="${REALM}", error="insufficient_scope", error_description="${description}"`;
   }
   return undefined;
-}
-
-function quoted(text: string): string {
-  return text.replace(/["\\]/g, '');
 }
 
 function toApiError(error: FastifyError): ApiError {

@@ -11,7 +11,7 @@ import {
 } from '@chekt-partner/contract';
 import formBody from '@fastify/formbody';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
-import { ApiError, OAuthError } from '../errors.js';
+import { ApiError, asErrorDescription, OAuthError } from '../errors.js';
 import { refuseContentCodings } from '../http/content-coding.js';
 import { REALM } from '../http/error-handler.js';
 import type { AccessTokenSettings } from './access-tokens.js';
@@ -39,7 +39,9 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
       if (error instanceof OAuthError) {
         if (error.code === 'invalid_client') reply.header('www-authenticate', `Basic realm="${REALM}"`);
         const status = error.code === 'invalid_client' ? 401 : 400;
-        return reply.code(status).send({ error: error.code, error_description: error.message });
+        return reply
+          .code(status)
+          .send({ error: error.code, error_description: asErrorDescription(error.message) });
       }
       // An API-wide rule broken before the token step (a bad x-partner-trace-id) is still the
       // client's fault, and this endpoint states client faults in RFC 6749's own format.
@@ -47,7 +49,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
         return reply
           .headers(error.headers)
           .code(400)
-          .send({ error: 'invalid_request', error_description: error.message });
+          .send({ error: 'invalid_request', error_description: asErrorDescription(error.message) });
       }
       // A status of 4xx is a request Fastify or Node refused, before the database's codes: a body
       // its client cut off is Node's "aborted" with ECONNRESET and a 400, the client's doing.
@@ -56,7 +58,8 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
         // Not the client's fault: let the API-wide boundary answer 503/500.
         throw error;
       }
-      return reply.code(400).send({ error: 'invalid_request', error_description: (error as Error).message });
+      const description = asErrorDescription((error as Error).message);
+      return reply.code(400).send({ error: 'invalid_request', error_description: description });
     },
     handler: async (request, reply) => {
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
