@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { armingSettingsPath, READINESS_PATH } from '@chekt-partner/contract';
+import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/store/store.js';
@@ -284,6 +285,46 @@ describe('the server process', () => {
     }
   });
 
+  it('on SIGTERM, closes a connection as soon as a request in flight past the idle grace is answered', async () => {
+    // Its head arrived before the signal, so its answer keeps the connection alive; the shutdown
+    // must not then wait SHUTDOWN_TIMEOUT_MS (10 s) for that quiet connection.
+    const { connection, restOfBody, exit } = await patchCutBySigterm(4, 'keep-alive');
+    try {
+      await pause(1500);
+      connection.write(restOfBody);
+      await expect.poll(() => connection.received(), { timeout: 5000 }).toMatch(/^HTTP\/1.1 200/);
+      const answered = Date.now();
+      await connection.closed;
+      expect(Date.now() - answered).toBeLessThan(3000);
+      expect(await exit).toBe(0);
+    } finally {
+      server = await restarted(exit);
+    }
+  });
+
+  it('a second signal during the shutdown exits at once, with code 1, and says so', async () => {
+    const securityType = async () =>
+      (
+        (await call(server.url, EXAMPLE, { token: await fetchToken(server.url, client) })).body as {
+          security_type: number;
+        }
+      ).security_type;
+    const before = await securityType();
+    const { connection, exit } = await patchCutBySigterm(before === 1 ? 2 : 1, 'keep-alive');
+    try {
+      const stopping = Date.now();
+      server.child.kill('SIGINT');
+      expect(await exit).toBe(1);
+      expect(Date.now() - stopping).toBeLessThan(3000);
+      expect(server.stdout.join('\n')).toContain('second signal: exiting now');
+      // The PATCH was never answered, and never made.
+      expect(await connection.closed).toBe('');
+    } finally {
+      server = await restarted(exit);
+    }
+    expect(await securityType()).toBe(before);
+  });
+
   it('on SIGTERM, answers a request sent on an idle keep-alive connection just after, instead of cutting it off', async () => {
     // Under load nearly every keep-alive connection has its next request on the way when SIGTERM
     // lands. Closing the quiet ones at once reset those requests; the client could not tell
@@ -307,6 +348,47 @@ describe('the server process', () => {
       server = await restarted(exit);
     }
   });
+
+  it.skipIf(testBackend() !== 'sqlite')(
+    'on SIGTERM, answers a request that arrived while a write stood waiting for the lock past the grace',
+    async () => {
+      // A write waiting out SQLite's lock holds the event loop still. When it moves again, the
+      // idle grace is long due: the request that came meanwhile on a quiet connection must be
+      // read before that connection is taken for idle and reset.
+      const token = await fetchToken(server.url, client);
+      const quiet = await rawConnection(server.url);
+      const get = `GET ${EXAMPLE} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n\r\n`;
+      quiet.write(get);
+      await expect.poll(() => quiet.received().length).toBeGreaterThan(0);
+      const [first, second] = [await rawConnection(server.url), await rawConnection(server.url)];
+      const locker = new SqliteDatabase(database.url.slice('sqlite:'.length));
+      locker.exec('BEGIN EXCLUSIVE');
+      const body = '{"security_type":2}';
+      let exit: Promise<number | null> | undefined;
+      try {
+        first.write(patchHead(token, body.length, 'keep-alive') + body); // waits out the lock: 5 s
+        await pause(300);
+        exit = server.stop('SIGTERM');
+        second.write(patchHead(token, body.length, 'keep-alive') + body); // read after the first: waits again
+        await pause(6500); // the grace ran out during the second wait
+        quiet.write(get);
+        await pause(500);
+      } finally {
+        locker.exec('ROLLBACK');
+        locker.close();
+      }
+      try {
+        const answers = (await quiet.closed).split(/(?=HTTP\/1\.1 )/);
+        expect(answers).toHaveLength(2);
+        expect(answers[1]).toMatch(/^HTTP\/1.1 200/);
+        expect(answers[1]).toMatch(/\r\nconnection: close\r\n/i);
+        expect(await exit).toBe(0);
+      } finally {
+        server = await restarted(exit ?? server.stop('SIGTERM'));
+      }
+    },
+    30_000,
+  );
 
   it('on SIGTERM, cuts a request that never finishes arriving after SHUTDOWN_TIMEOUT_MS, then exits 0', async () => {
     const impatient = await startServerProcess({ db: database.url, env: { SHUTDOWN_TIMEOUT_MS: '1500' } });

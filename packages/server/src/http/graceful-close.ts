@@ -12,10 +12,17 @@ import type { FastifyInstance } from 'fastify';
 const IDLE_GRACE_MS = 1000;
 
 /**
+ * After the grace, how often connections that have gone quiet are closed: a request that was in
+ * flight when the signal landed leaves its connection open (its answer was already on its way
+ * without `Connection: close`), and without another sweep the shutdown would wait for the deadline.
+ */
+const SWEEP_INTERVAL_MS = 100;
+
+/**
  * Shuts the app down without cutting requests off: stop accepting connections; answer every
  * request that still comes on an open one, with `Connection: close` (registerRequestHeaderChecks),
- * so each connection closes after its answer; close the ones that stay quiet for IDLE_GRACE_MS;
- * cut the rest after `timeoutMs` (a client that never finishes its request must not hold the
+ * so each connection closes after its answer; close the ones that stay quiet for IDLE_GRACE_MS,
+ * and from then on each one as soon as its last answer has gone; cut the rest after `timeoutMs` (a client that never finishes its request must not hold the
  * shutdown forever); then close the app, and with it the database.
  *
  * Node's own `server.close()` (which Fastify's close calls) would close every connection without
@@ -26,11 +33,23 @@ export async function closeGracefully(app: FastifyInstance, timeoutMs: number): 
   const deadline = delay(timeoutMs, undefined, { ref: false });
   const drained = stopAccepting(server);
   await Promise.race([drained, delay(Math.min(IDLE_GRACE_MS, timeoutMs), undefined, { ref: false })]);
-  server.closeIdleConnections();
+  closeIdleAfterReading(server);
+  const sweeper = setInterval(() => closeIdleAfterReading(server), SWEEP_INTERVAL_MS);
   await Promise.race([drained, deadline]);
+  clearInterval(sweeper);
   server.closeAllConnections();
   await drained;
   await app.close();
+}
+
+/**
+ * Closes the connections that are quiet, once the bytes already waiting on them have been read.
+ * Timers run before the event loop reads its sockets: after the loop stood still (a write waiting
+ * out SQLite's lock), a timer that is due would find a connection "idle" whose next request had
+ * already arrived, unread, and reset it. setImmediate runs after that reading.
+ */
+function closeIdleAfterReading(server: Server): void {
+  setImmediate(() => server.closeIdleConnections());
 }
 
 const closingServers = new WeakSet<Server>();
