@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   method_not_allowed: { status: 405, message: 'This endpoint does not support that method' },
   request_timeout: { status: 408, message: 'The request did not arrive in time' },
   payload_too_large: { status: 413, message: 'The request body is too large' },
+  uri_too_long: { status: 414, message: 'The request target is too long' },
   unsupported_media_type: { status: 415, message: 'The request body must be application/json' },
   rate_limited: { status: 429, message: 'Too many requests' },
   headers_too_large: { status: 431, message: 'The request headers are too large' },

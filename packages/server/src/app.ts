@@ -10,6 +10,7 @@ import { docsRoutes } from './docs/routes.js';
 import { AccessLog } from './http/access-log.js';
 import { answerUnroutable, registerErrorHandling } from './http/error-handler.js';
 import { registerHealth } from './http/health.js';
+import { serveEachConnectionInOrder } from './http/pipelining.js';
 import { registerRequestContext } from './http/request-context.js';
 import { registerRequestHeaderChecks } from './http/request-headers.js';
 import { oneSerializerPerSchema } from './http/response-serializers.js';
@@ -105,6 +106,7 @@ export async function buildApp({
   const service = new ArmingService(store);
 
   registerRequestContext(app);
+  serveEachConnectionInOrder(app);
   registerRequestHeaderChecks(app);
   registerErrorHandling(app);
   registerHealth(app, store);

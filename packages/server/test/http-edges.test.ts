@@ -63,6 +63,22 @@ describe('requests outside the routes', () => {
       expect(JSON.parse(answer.body).error.code).toBe('headers_too_large');
     });
 
+    it('a request line over the limit is a 414 uri_too_long (RFC 9112 §3), not a 431', async () => {
+      const target = `/partner/v1/dealers/${'1'.repeat(17_000)}/sites/1/arming-settings`;
+      for (const request of [
+        `GET ${target} HTTP/1.1\r\nhost: x\r\n\r\n`,
+        // Before its line ends, as a client still sending it would be.
+        `GET ${target}`,
+      ]) {
+        const answer = parse(await exchange(port, request));
+        expect(answer.status).toBe(414);
+        expect(answer.headers.connection).toBe('close');
+        const body = JSON.parse(answer.body);
+        expect(body.error.code).toBe('uri_too_long');
+        expect(answer.headers['x-partner-trace-id']).toBe(body.error.trace_id);
+      }
+    });
+
     it('carry a Date header, as every 4xx must (RFC 9110 §6.6.1)', async () => {
       const answer = parse(await exchange(port, 'HELLO\r\n\r\n'));
       expect(answer.status).toBe(400);
@@ -138,6 +154,9 @@ describe('requests outside the routes', () => {
       ['with a space', 'host: a b', 'The Host header is not a valid host'],
       ['as a list', 'host: a, b', 'The Host header is not a valid host'],
       ['with a bad port', 'host: a:80x', 'The Host header is not a valid host'],
+      ['empty', 'host: ', 'The Host header is not a valid host'],
+      ['with a port but no host', 'host: :80', 'The Host header is not a valid host'],
+      ['with a port longer than any', 'host: a:123456', 'The Host header is not a valid host'],
     ])('%s is a 400 bad_request naming it (RFC 9112 §3.2)', async (_name, lines, message) => {
       const answer = parse(
         await exchange(port, `GET ${LIVENESS_PATH} HTTP/1.1\r\n${lines}\r\nconnection: close\r\n\r\n`),
@@ -156,6 +175,19 @@ describe('requests outside the routes', () => {
         expect(answer.status).toBe(200);
       },
     );
+  });
+
+  describe('a target in absolute form (GET http://host/path)', () => {
+    it("names the target's origin in the OpenAPI document, not Host's (RFC 9112 §3.2.2)", async () => {
+      const answer = parse(
+        await exchange(
+          port,
+          'GET http://b.example:5678/openapi.json HTTP/1.1\r\nhost: a.example:1234\r\nconnection: close\r\n\r\n',
+        ),
+      );
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body).servers).toMatchObject([{ url: 'http://b.example:5678' }]);
+    });
   });
 
   describe('the Authorization header', () => {

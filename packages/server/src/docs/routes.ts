@@ -52,6 +52,12 @@ export const docsRoutes: FastifyPluginAsync<DocsRoutesOptions> = async (app, { p
   });
 };
 
+/**
+ * Where the request was sent: its Host, or, for a target in absolute form (`GET http://host/...`),
+ * the target's own origin, which RFC 9112 §3.2.2 says an origin server must use instead of Host.
+ */
 function originOf(request: FastifyRequest): string {
+  const target = request.raw.url ?? '';
+  if (/^https?:\/\//i.test(target) && URL.canParse(target)) return new URL(target).origin;
   return `${request.protocol}://${request.host}`;
 }

@@ -50,7 +50,9 @@ function transferCodingError(codings: string | undefined): ApiError | undefined 
 }
 
 // RFC 9110 §7.2: uri-host [ ":" port ], the host an IP literal or a reg-name (RFC 3986 §3.2.2).
-const HOST = /^(?:\[[0-9A-Za-z:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?$/;
+// The host may not be empty (§4.2.1: an http URI with an empty host is invalid), nor the port
+// longer than any port.
+const HOST = /^(?:\[[0-9A-Za-z:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-9]{0,5})?$/;
 
 function hostError(host: string | undefined, httpVersion: string): ApiError | undefined {
   if (host === undefined) {

@@ -1,4 +1,4 @@
-import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { type IncomingMessage, maxHeaderSize, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ERROR_CODES, type ErrorCode, TRACE_ID_HEADER } from '@chekt-partner/contract';
 import type { ConnectionError, FastifyBaseLogger } from 'fastify';
@@ -37,7 +37,13 @@ export function answerConnect(logger: FastifyBaseLogger | undefined) {
   };
 }
 
+/** Sockets already being refused: the parser reports every chunk read after the bad bytes again. */
+const refusing = new WeakSet<Socket>();
+
 function refuse(socket: Socket, apiError: ApiError, failure: string, logger: FastifyBaseLogger | undefined) {
+  if (refusing.has(socket)) return;
+  refusing.add(socket);
+  socket.pause();
   const traceId = freshTraceId();
   const status = ERROR_CODES[apiError.code].status;
   logger?.info(
@@ -45,24 +51,65 @@ function refuse(socket: Socket, apiError: ApiError, failure: string, logger: Fas
     'refused a request that could not be parsed',
   );
   const body = JSON.stringify(errorBody(apiError, traceId));
-  if (canAnswer(socket)) socket.write(rawResponse(status, traceId, body));
-  socket.destroy();
+  afterEarlierAnswers(socket, () => {
+    if (canAnswer(socket)) socket.write(rawResponse(status, traceId, body));
+    socket.destroy();
+  });
 }
 
 /**
- * Node's own guard (its default clientError answer): never write into a response of an earlier
- * request on this connection that is already under way; the peer would read a corrupt stream.
+ * Runs `then` once every request read whole on this connection before the bad bytes has been
+ * answered. Those requests are being served (a PATCH among them may be committing): their answers
+ * come first, in order (RFC 9112 §9.3.2), and the refusal after them. Node's own clientError answer
+ * would write the refusal ahead of them and cut them off, and the client would read the 400 as the
+ * answer to a PATCH that was made. A request still arriving (a body cut short by the timeout, or
+ * broken chunking) is the one at fault: it is refused at once.
+ */
+function afterEarlierAnswers(socket: Socket, then: () => void): void {
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (!inFlight?.req.complete) {
+    then();
+    return;
+  }
+  // Node's own 'finish' listener, added first, has by then handed the socket to the next answer.
+  inFlight.once('finish', () => afterEarlierAnswers(socket, then));
+}
+
+/**
+ * Node's own guard (its default clientError answer): never write into an answer already under way
+ * (to the request at fault); the peer would read a corrupt stream.
  */
 function canAnswer(socket: Socket): boolean {
-  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
   return socket.writable && !inFlight?.headersSent;
 }
 
 function apiErrorOf(error: ConnectionError): ApiError {
+  if (error.code === 'HPE_HEADER_OVERFLOW' && requestLineOverflowed(error.rawPacket)) {
+    return new ApiError('uri_too_long');
+  }
   const code: ErrorCode = CLIENT_ERRORS[error.code] ?? 'bad_request';
   if (code !== 'bad_request') return new ApiError(code);
   return new ApiError(code, { message: 'The request is not valid HTTP/1.1' });
 }
+
+/**
+ * Node's parser has one limit for the request line and the headers together (16 KiB). A request
+ * line that alone is longer holds a target too long to parse, which is a 414 (RFC 9112 §3), not a
+ * 431. It is told from the bytes read last: they start a request (a method, then a space) and reach
+ * past the limit before their first line ends. A long target whose bytes came in several pieces,
+ * the last of which no longer starts the request, stays a 431.
+ */
+function requestLineOverflowed(rawPacket: unknown): boolean {
+  if (!Buffer.isBuffer(rawPacket)) return false;
+  const lineEnd = rawPacket.indexOf(0x0a);
+  const lineLength = lineEnd === -1 ? rawPacket.length : lineEnd;
+  if (lineLength <= maxHeaderSize) return false;
+  return METHOD_THEN_SPACE.test(rawPacket.subarray(0, 32).toString('latin1'));
+}
+
+// RFC 9110 §9.1: a method is a token (§5.6.2).
+const METHOD_THEN_SPACE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ /;
 
 const CLIENT_ERRORS: Record<string, ErrorCode> = {
   ERR_HTTP_REQUEST_TIMEOUT: 'request_timeout',

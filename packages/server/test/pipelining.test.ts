@@ -1,0 +1,103 @@
+import { connect } from 'node:net';
+import { armingSettingsPath } from '@chekt-partner/contract';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listArmingHistory } from '../src/store/repositories/arming-history.js';
+import { startExampleServer } from './support/example-server.js';
+import type { InProcessServer } from './support/in-process-server.js';
+import { fetchToken } from './support/provision.js';
+
+const EXAMPLE = armingSettingsPath(12345, 1);
+
+/**
+ * Requests sent on one connection without waiting for each answer (pipelining, RFC 9112 §9.3.2),
+ * in one write, so that the server reads them together: the real app on a real port and file.
+ */
+describe('requests pipelined on one connection', () => {
+  let server: InProcessServer;
+  let token: string;
+  let port: number;
+
+  beforeAll(async () => {
+    const example = await startExampleServer();
+    server = example.server;
+    token = await fetchToken(server.url, example.client);
+    port = Number(new URL(server.url).port);
+  });
+  afterAll(() => server.close());
+
+  const patch = (securityType: number) => {
+    const body = `{"security_type":${securityType}}`;
+    return (
+      `PATCH ${EXAMPLE} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\n` +
+      `content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`
+    );
+  };
+  const get = (connection = 'keep-alive') =>
+    `GET ${EXAMPLE} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\nconnection: ${connection}\r\n\r\n`;
+
+  it('are served in order: a GET behind a PATCH reads what the PATCH wrote', async () => {
+    for (const securityType of [2, 3, 4, 1, 3]) {
+      const answers = await exchange(port, patch(securityType) + get('close'));
+      expect(answers.map(({ status }) => status)).toEqual([200, 200]);
+      expect(answers.map(({ body }) => JSON.parse(body).security_type)).toEqual([securityType, securityType]);
+    }
+  });
+
+  it('PATCHes in a row apply in order, each answered with its own value', async () => {
+    const before = (await listArmingHistory(server.store.db, 1)).length;
+    const answers = await exchange(port, patch(2) + patch(3) + patch(4) + patch(1) + get('close'));
+    expect(answers.map(({ body }) => JSON.parse(body).security_type)).toEqual([2, 3, 4, 1, 1]);
+    const history = await listArmingHistory(server.store.db, 1);
+    expect(history.length - before).toBe(4);
+  });
+
+  it('bytes that are not HTTP after a PATCH: the PATCH is answered first, then the 400, then the close', async () => {
+    for (const securityType of [3, 2]) {
+      const answers = await exchange(port, `${patch(securityType)}GARBAGE\r\n\r\n`);
+      expect(answers.map(({ status }) => status)).toEqual([200, 400]);
+      expect(JSON.parse(answers[0]?.body ?? '').security_type).toBe(securityType);
+      expect(JSON.parse(answers[1]?.body ?? '').error.code).toBe('bad_request');
+    }
+  });
+
+  it('a GET and a PATCH queued behind it, then bad bytes: both answered, in order, before the 400', async () => {
+    const answers = await exchange(port, `${get()}${patch(4)}\x00\x01\r\n\r\n`);
+    expect(answers.map(({ status }) => status)).toEqual([200, 200, 400]);
+    expect(JSON.parse(answers[1]?.body ?? '').security_type).toBe(4);
+  });
+});
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+/** Writes the bytes at once and reads every answer until the server closes the connection. */
+async function exchange(port: number, bytes: string): Promise<Answer[]> {
+  const socket = connect(port, '127.0.0.1');
+  socket.write(bytes);
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await new Promise((resolve, reject) => {
+    socket.on('error', reject);
+    socket.on('close', resolve);
+  });
+  return splitAnswers(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** HTTP/1.1 answers one after another, each with a Content-Length (as every answer here has). */
+function splitAnswers(text: string): Answer[] {
+  const answers: Answer[] = [];
+  let rest = text;
+  while (rest.length > 0) {
+    const headEnd = rest.indexOf('\r\n\r\n');
+    if (headEnd === -1) throw new Error(`an answer without its end of headers: ${rest}`);
+    const head = rest.slice(0, headEnd);
+    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 'NaN');
+    if (Number.isNaN(length)) throw new Error(`an answer without Content-Length: ${head}`);
+    const bodyStart = headEnd + 4;
+    answers.push({ status: Number(head.split(' ')[1]), body: rest.slice(bodyStart, bodyStart + length) });
+    rest = rest.slice(bodyStart + length);
+  }
+  return answers;
+}
