@@ -25,6 +25,10 @@ export const ERROR_CODES = {
   not_found: { status: 404, message: 'No such endpoint' },
   method_not_allowed: { status: 405, message: 'This endpoint does not support that method' },
   request_timeout: { status: 408, message: 'The request did not arrive in time' },
+  precondition_failed: {
+    status: 412,
+    message: 'A precondition (If-Match or If-None-Match) does not hold: this server sends no entity tags',
+  },
   payload_too_large: { status: 413, message: 'The request body is too large' },
   uri_too_long: { status: 414, message: 'The request target is too long' },
   unsupported_media_type: { status: 415, message: 'The request body must be application/json' },

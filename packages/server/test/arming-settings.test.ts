@@ -300,6 +300,69 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
     });
   });
 
+  describe('preconditions (RFC 9110 §13): arming settings have no entity tag and no date', () => {
+    const json = { 'content-type': 'application/json' };
+
+    it('a PATCH with If-Match other than * is a 412 and changes nothing: no tag of ours can match', async () => {
+      const [before, rows] = [await stored(), await historyCount()];
+      for (const ifMatch of ['"v1"', 'W/"v1"', '"a", "b"', 'no-quotes']) {
+        const response = await patchWith(EXAMPLE, { ...json, 'if-match': ifMatch }, '{"security_type": 4}');
+        expect(response.status, ifMatch).toBe(412);
+        expect(errorCodeOf(response)).toBe('precondition_failed');
+      }
+      expect([await stored(), await historyCount()]).toEqual([before, rows]);
+    });
+
+    it('a PATCH with If-None-Match: * is a 412 (the site exists); with If-Match: * it goes through', async () => {
+      const refused = await patchWith(EXAMPLE, { ...json, 'if-none-match': '*' }, '{"security_type": 4}');
+      expect(refused.status).toBe(412);
+      const made = await patchWith(EXAMPLE, { ...json, 'if-match': '*' }, '{"security_type": 4}');
+      expect(made.status).toBe(200);
+      expect(await stored()).toBe(4);
+      const unmatched = await patchWith(
+        EXAMPLE,
+        { ...json, 'if-none-match': '"v1"' },
+        '{"security_type": 2}',
+      );
+      expect(unmatched.status).toBe(200);
+      expect(await stored()).toBe(2);
+    });
+
+    it('a 412 comes after the 404 and before the errors about the body', async () => {
+      const missing = await patchWith(
+        armingSettingsPath(12345, 999),
+        { ...json, 'if-match': '"v1"' },
+        '{"security_type": 4}',
+      );
+      expect(missing.status).toBe(404);
+      for (const body of ['{"security_type": 9}', '{"security_type": ', '[]']) {
+        const response = await patchWith(EXAMPLE, { ...json, 'if-match': '"v1"' }, body);
+        expect(response.status, body).toBe(412);
+      }
+      const notJson = await patchWith(EXAMPLE, { 'content-type': 'text/plain', 'if-match': '"v1"' }, 'x');
+      expect(notJson.status).toBe(412);
+    });
+
+    it('a GET with If-None-Match: * is a 304 without a body; other preconditions of a GET', async () => {
+      const notModified = await call(server.url, EXAMPLE, { token, headers: { 'if-none-match': '*' } });
+      expect(notModified.status).toBe(304);
+      expect(notModified.text).toBe('');
+      expect(notModified.headers.get('x-partner-trace-id')).toBeTruthy();
+      const failed = await call(server.url, EXAMPLE, { token, headers: { 'if-match': '"v1"' } });
+      expect(failed.status).toBe(412);
+      const cases: Array<Record<string, string>> = [
+        { 'if-match': '*' },
+        { 'if-none-match': '"v1"' },
+        { 'if-modified-since': 'Wed, 21 Oct 2015 07:28:00 GMT' },
+        { 'if-unmodified-since': 'Wed, 21 Oct 2015 07:28:00 GMT' },
+      ];
+      for (const headers of cases) {
+        const response = await call(server.url, EXAMPLE, { token, headers });
+        expect(response.status, JSON.stringify(headers)).toBe(200);
+      }
+    });
+  });
+
   describe('x-partner-trace-id', () => {
     it("echoes the caller's value on success and on errors", async () => {
       const ok = await call(server.url, EXAMPLE, { token, headers: { 'x-partner-trace-id': TRACE_ID } });

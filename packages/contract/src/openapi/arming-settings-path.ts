@@ -11,7 +11,7 @@ import type { JsonObject } from './types.js';
 
 export const ARMING_SETTINGS_TAG = 'Arming Settings';
 
-// What each operation can answer, in the server's precedence: 401, 403, 404, then the body's 4xx.
+// What each operation can answer, in the server's precedence: 401, 403, 404, 412, then the body's 4xx.
 // GET has no body, so none of the body codes. The drift test holds the server to these lists.
 const AUTH_AND_LOOKUP_ERRORS: readonly ErrorCode[] = [
   'invalid_trace_id',
@@ -22,9 +22,17 @@ const AUTH_AND_LOOKUP_ERRORS: readonly ErrorCode[] = [
   'insufficient_scope',
   'dealer_not_found',
   'site_not_found',
+  'precondition_failed',
   'internal_error',
   'service_unavailable',
 ];
+
+// RFC 9110 §13, for settings that have no entity tag or modification date.
+const PRECONDITIONS =
+  'Arming settings carry no `ETag` and no `Last-Modified`. So `If-Match` holds only as `*` and is ' +
+  'otherwise a 412 `precondition_failed` (a tag from elsewhere never matches here), and `If-None-Match: *` ' +
+  'fails (304 for GET and HEAD, 412 for PATCH); `If-Modified-Since` and `If-Unmodified-Since` are ignored. ' +
+  'A 412 comes after the 404s and before any error about the body.';
 
 /** GET and PATCH /partner/v1/dealers/{dealerId}/sites/{siteId}/arming-settings. */
 export function armingSettingsPathItem(): JsonObject {
@@ -34,7 +42,9 @@ export function armingSettingsPathItem(): JsonObject {
       tags: [ARMING_SETTINGS_TAG],
       operationId: 'getArmingSettings',
       summary: 'Get Arming Settings',
-      description: 'Retrieve current arming settings for a site. Needs the `arming_settings:read` scope.',
+      description:
+        'Retrieve current arming settings for a site. Needs the `arming_settings:read` scope.\n\n' +
+        PRECONDITIONS,
       security: [{ oauth2: ['arming_settings:read'] }],
       responses: {
         200: armingSettingsResponse('The current arming settings', {
@@ -43,6 +53,10 @@ export function armingSettingsPathItem(): JsonObject {
             value: ARMING_SETTINGS_EXAMPLE,
           },
         }),
+        304: {
+          description: 'Not Modified: sent only for `If-None-Match: *`, since the site exists',
+          headers: traceIdHeader(),
+        },
         ...errorResponses(AUTH_AND_LOOKUP_ERRORS),
       },
     },
@@ -54,7 +68,8 @@ export function armingSettingsPathItem(): JsonObject {
         'Change the security type for a site. Needs the `arming_settings:write` scope. The change is ' +
         'stored durably, and recorded in the site history, before the answer.\n\n' +
         '**Changing security type may affect how devices are monitored and how alarms are processed. ' +
-        'Ensure the new type is compatible with installed devices.**',
+        'Ensure the new type is compatible with installed devices.**\n\n' +
+        PRECONDITIONS,
       security: [{ oauth2: ['arming_settings:write'] }],
       requestBody: {
         required: true,

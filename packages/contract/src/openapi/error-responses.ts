@@ -11,6 +11,7 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'Forbidden: access denied. Verify your permissions (dealer grant, token scope)',
   404: 'Not Found: the site or dealer does not exist. Check the IDs',
   405: 'Method Not Allowed',
+  412: 'Precondition Failed: If-Match other than `*`, or If-None-Match: * on PATCH (arming settings have no entity tags)',
   413: 'Payload Too Large: the request body is larger than this endpoint accepts',
   415: 'Unsupported Media Type: send Content-Type: application/json, uncompressed (no Content-Encoding)',
   429: 'Too Many Requests',

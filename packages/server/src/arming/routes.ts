@@ -22,6 +22,7 @@ import type { ClientDirectory } from '../auth/client-directory.js';
 import { authorizeDealer } from '../auth/dealer-scope.js';
 import { ApiError } from '../errors.js';
 import { refuseContentCodings } from '../http/content-coding.js';
+import { evaluatePreconditions } from '../http/preconditions.js';
 import type { AccessTokenVerifier } from '../oauth/access-tokens.js';
 import type { SiteSummary } from '../store/repositories/sites.js';
 import { type ArmingService, toArmingSettings } from './service.js';
@@ -37,6 +38,7 @@ const errorResponses = {
   401: ErrorBodySchema,
   403: ErrorBodySchema,
   404: ErrorBodySchema,
+  412: ErrorBodySchema,
   413: ErrorBodySchema,
   415: ErrorBodySchema,
   500: ErrorBodySchema,
@@ -46,7 +48,8 @@ const errorResponses = {
 /**
  * GET and PATCH arming settings. Who may do what is settled in onRequest, before the body is even
  * read; a missing site is found there too (GET), or before a rejected body's error goes out
- * (PATCH). So the status precedence holds: 401, then 403, then 404, and only then 413/415/400.
+ * (PATCH). So the status precedence holds: 401, then 403, then 404, then a failed precondition's
+ * 412 (http/preconditions.ts), and only then 413/415/400.
  */
 export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
   app,
@@ -104,10 +107,18 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
   const missingSiteFirst = async (error: FastifyError, request: FastifyRequest) => {
     // An aborted request (its client gone, or cut by a shutdown) has no one to answer.
     if (request.dealerId !== null && isBodyError(error) && !request.raw.destroyed) {
-      // Found, it names the site in the access line, as for any other request about it.
-      request.site = await service.locate(request.dealerId, siteIdOf(request));
+      await requireSiteAndPreconditions(request);
     }
     throw error;
+  };
+
+  /** A PATCH's 404, then its 412, which come before its body's errors (and before the change). */
+  const requireSiteAndPreconditions = async (request: FastifyRequest) => {
+    // Found, it names the site in the access line, as for any other request about it.
+    request.site = await service.locate(dealerOf(request), siteIdOf(request));
+    if (evaluatePreconditions(request.headers, request.method) !== 'proceed') {
+      throw new ApiError('precondition_failed');
+    }
   };
 
   app.get(ARMING_SETTINGS_ROUTE, {
@@ -120,7 +131,13 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
     // Synchronous: everything asynchronous happened in onRequest, and an async handler would cost
     // the busiest route a promise per request.
     handler: (request, reply) => {
-      reply.send(toArmingSettings(located(request)));
+      const outcome = evaluatePreconditions(request.headers, request.method);
+      if (outcome === 'proceed') {
+        reply.send(toArmingSettings(located(request)));
+        return;
+      }
+      if (outcome === 'failed') throw new ApiError('precondition_failed');
+      reply.code(304).send();
     },
   });
 
@@ -135,6 +152,8 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
     preParsing: refuseContentCodings,
     errorHandler: missingSiteFirst,
     handler: async (request) => {
+      // Rare: only a request with If-Match or If-None-Match pays for a look before the change.
+      if (hasPreconditions(request)) await requireSiteAndPreconditions(request);
       const { security_type } = request.body as ArmingSettingsUpdate;
       const caller = request.caller as Caller;
       const site = await service.update(dealerOf(request), siteIdOf(request), security_type, {
@@ -146,6 +165,10 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
     },
   });
 };
+
+function hasPreconditions(request: FastifyRequest): boolean {
+  return request.headers['if-match'] !== undefined || request.headers['if-none-match'] !== undefined;
+}
 
 function located(request: FastifyRequest): SiteSummary {
   if (!request.site) throw new Error('arming route reached its handler without a located site');
