@@ -82,10 +82,10 @@ export function configWarnings(config: Pick<Config, 'host' | 'issuerUrl'>): stri
 }
 
 function integerIn(name: string, text: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text)) throw new ConfigError(`${name} must be an integer, got "${text}"`);
   const value = Number(text);
-  if (value < min || value > max)
-    throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  // Digits only: no sign, no exponent, no spaces; and the range said whatever was wrong.
+  if (!/^\d+$/.test(text) || value < min || value > max)
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${text}"`);
   return value;
 }
 

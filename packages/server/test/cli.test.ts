@@ -335,6 +335,30 @@ describe('the operator CLI, chekt-partner', () => {
     120_000,
   );
 
+  it('an option followed by a flag instead of its value is a usage error, not a value (an empty $NAME)', () => {
+    const swallowedJson = cli('dealer', 'add', '5150', '--name', '--json');
+    expect(swallowedJson.status).toBe(2);
+    expect(JSON.parse(swallowedJson.stdout)).toEqual({
+      error: { code: 'usage', message: '--name needs a value, but the next word is the flag --json' },
+    });
+    const swallowedFlag = cli('client', 'add', '--name', '--all-dealers');
+    expect(swallowedFlag.status).toBe(2);
+    expect(swallowedFlag.stderr).toContain(
+      '--name needs a value, but the next word is the flag --all-dealers',
+    );
+    const swallowedDealer = cli('client', 'add', '--name', 'x', '--dealer', '--json');
+    expect(swallowedDealer.status).toBe(2);
+    expect(JSON.parse(swallowedDealer.stdout).error.code).toBe('usage');
+    // Nothing was added.
+    expect(cli('dealer', 'add', '5150', '--name', 'Later', '--json').status).toBe(0);
+  });
+
+  it('an id out of range says what the range is', () => {
+    const result = cli('dealer', 'add', '2147483648', '--name', 'Too far');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('dealerId must be an integer from 1 to 2147483647, got "2147483648"');
+  });
+
   it('--json: a failure is one JSON document on stdout too, with a stable code a script can branch on', () => {
     const failure = (result: ReturnType<typeof cli>) => ({
       status: result.status,
@@ -388,13 +412,6 @@ describe('the operator CLI, chekt-partner', () => {
     });
     // Without --json, stdout stays empty: the message is on stderr.
     expect(cli('dealer', 'add', '4040', '--name', 'Twice').stdout).toBe('');
-    // --json as an option's value is that value, as commander reads it: no JSON then.
-    const named = cli('dealer', 'add', '4041', '--name', '--json');
-    expect(named.status).toBe(0);
-    expect(named.stdout).toContain('dealer 4041 "--json" added');
-    const namedAgain = cli('dealer', 'add', '4041', '--name', '--json');
-    expect(namedAgain.status).toBe(1);
-    expect(namedAgain.stdout).toBe('');
   });
 
   it('serve: a database or an address it cannot use stops it with exit 1, naming which', () => {

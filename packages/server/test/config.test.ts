@@ -58,6 +58,14 @@ describe('configuration', () => {
     expect(() => loadConfig(env)).toThrow(name);
   });
 
+  it('says the range of an integer setting, whatever was wrong with the value', () => {
+    for (const text of ['-1', 'x', '70000', '']) {
+      expect(() => loadConfig({ PORT: text })).toThrow(
+        `PORT must be an integer from 0 to 65535, got "${text}"`,
+      );
+    }
+  });
+
   it('warns when it listens on every address and can only name localhost as the issuer', () => {
     expect(configWarnings(loadConfig({}))).toEqual([]);
     for (const host of ['0.0.0.0', '::']) {

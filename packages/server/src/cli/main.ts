@@ -33,10 +33,13 @@ function allCommands(command: Command): Command[] {
 async function main(argv: string[]): Promise<number> {
   // The one read of the environment: configuration comes from here and the flags, nowhere else.
   const program = buildProgram(process.env);
-  // Whether --json was given, as commander read it: `--name --json` names a dealer "--json".
+  // Whether --json was given, as commander read it (refuseFlagsTakenAsValues says when it was swallowed).
   let json: boolean | undefined;
   program.hook('preAction', (_program, command) => {
     json = command.opts().json === true;
+    refuseFlagsTakenAsValues(command, () => {
+      json = true;
+    });
   });
   try {
     await program.parseAsync(argv);
@@ -47,6 +50,23 @@ async function main(argv: string[]): Promise<number> {
       failureOf(error),
       json ?? argv.some((arg) => arg === '--json' || arg.startsWith('--json=')),
     );
+  }
+}
+
+/**
+ * Commander gives an option that needs a value whatever word comes next, a flag included: with an
+ * empty `$NAME`, `dealer add 5 --name $NAME --json` would add a dealer named "--json" and print
+ * text to a script that asked for JSON. No value here starts with `--`: such a word is a flag,
+ * and the option it follows was given no value. (`onJson`: the flag swallowed was --json.)
+ */
+function refuseFlagsTakenAsValues(command: Command, onJson: () => void): void {
+  for (const option of command.options) {
+    const value: unknown = command.getOptionValue(option.attributeName());
+    const values = Array.isArray(value) ? value : [value];
+    const flag = values.find((word): word is string => typeof word === 'string' && word.startsWith('--'));
+    if (flag === undefined) continue;
+    if (flag === '--json' || flag.startsWith('--json=')) onJson();
+    throw new UsageError(`${option.long} needs a value, but the next word is the flag ${flag}`);
   }
 }
 

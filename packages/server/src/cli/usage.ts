@@ -1,6 +1,6 @@
 import { parseSecurityType, type SecurityType } from '@chekt-partner/contract/security-types';
 import { ConfigError, configuredDatabaseUrl, type Environment } from '../config.js';
-import { parseId } from '../ids.js';
+import { MAX_ID, parseId } from '../ids.js';
 
 /** A mistake in how the command was called: message on stderr, exit code 2. */
 export class UsageError extends Error {
@@ -9,7 +9,8 @@ export class UsageError extends Error {
 
 export function idArgument(label: string, text: string): number {
   const id = parseId(text);
-  if (id === undefined) throw new UsageError(`${label} must be a positive integer, got "${text}"`);
+  if (id === undefined)
+    throw new UsageError(`${label} must be an integer from 1 to ${MAX_ID}, got "${text}"`);
   return id;
 }
 

@@ -12,7 +12,7 @@ export function registerDealerCommands(program: Command, env: Environment): void
     dealer
       .command('add')
       .description('add a dealer')
-      .argument('<dealerId>', 'the dealer ID (a positive integer)')
+      .argument('<dealerId>', 'the dealer ID (an integer from 1 to 2147483647)')
       .requiredOption('--name <name>', 'the dealer name'),
   ).action(async (dealerIdText: string, options: CommonOptions & { name: string }) => {
     const dealerId = idArgument('dealerId', dealerIdText);
