@@ -1,10 +1,14 @@
-import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { armingSettingsPath, READINESS_PATH } from '@chekt-partner/contract';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadSigningKeys } from '../src/oauth/signing-keys.js';
 import { openStore } from '../src/store/store.js';
 import { runCli } from './support/cli.js';
 import { testBackend } from './support/database.js';
+import { call, patchJson } from './support/http.js';
+import { addClient, fetchToken, seedExample } from './support/provision.js';
 import { parseJson, startServerProcess } from './support/server-process.js';
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
@@ -63,4 +67,48 @@ describe.skipIf(testBackend() !== 'sqlite')('the SQLite database file (it holds 
       await store.close();
     }
   });
+
+  // root writes any file whatever its mode: as root, the server runs as nobody (setpriv, util-linux).
+  const root = process.getuid?.() === 0;
+  const canRunAsNobody = !root || existsSync('/usr/bin/setpriv');
+
+  it.runIf(canRunAsNobody)(
+    'one this process may not write: a warning at start, /readyz 503, and each PATCH a 503, not a 500',
+    async () => {
+      const file = join(dir, 'partner.db');
+      const store = await openStore(`sqlite:${file}`);
+      await seedExample(store);
+      const client = await addClient(store, [12345]);
+      await loadSigningKeys(store.db); // the first start's write: a server that cannot write cannot make them
+      await store.close();
+      const nobody = 65534;
+      if (root) {
+        chmodSync(dir, 0o777);
+        for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+          if (existsSync(path)) chownSync(path, nobody, nobody);
+        }
+      }
+      chmodSync(file, 0o400);
+      const server = await startServerProcess({
+        db: `sqlite:${file}`,
+        runAs: root ? ['setpriv', `--reuid=${nobody}`, `--regid=${nobody}`, '--clear-groups'] : [],
+      });
+      try {
+        const warnings = server.stdout.map(parseJson).filter((line) => line?.level === 40);
+        expect(warnings.map((line) => line?.msg)).toContainEqual(
+          expect.stringContaining(`${file} is not writable by this process`),
+        );
+        expect((await call(server.url, READINESS_PATH)).status).toBe(503);
+        const token = await fetchToken(server.url, client);
+        const example = armingSettingsPath(12345, 1);
+        expect((await call(server.url, example, { token })).status).toBe(200);
+        const patched = await patchJson(server.url, example, token, { security_type: 3 });
+        expect(patched.status).toBe(503);
+        expect(patched.headers.get('retry-after')).toBeTruthy();
+      } finally {
+        await server.stop();
+      }
+      expect(modeOf(file)).toBe(0o400);
+    },
+  );
 });

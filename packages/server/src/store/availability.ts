@@ -1,6 +1,7 @@
 /**
  * Whether an error means "the database cannot be reached right now" (a restart, a network
- * blip, a lock held too long) rather than a bug. Those become 503 with Retry-After.
+ * blip, a lock held too long, a disk that is full or will not be written) rather than a bug.
+ * Those become 503 with Retry-After: the operator can mend them, and the request may be retried.
  */
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -9,8 +10,6 @@ const UNAVAILABLE_CODES = new Set([
   'EPIPE',
   'ENOTFOUND',
   'EAI_AGAIN',
-  'SQLITE_BUSY',
-  'SQLITE_LOCKED',
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
@@ -26,6 +25,25 @@ const UNAVAILABLE_CODES = new Set([
   '08006',
 ]);
 
+/**
+ * SQLite's primary result codes, which better-sqlite3 reports extended (SQLITE_READONLY_DBMOVED,
+ * SQLITE_IOERR_FSYNC, ...): a lock held too long, a file this process may not write (its mode, a
+ * read-only mount), a full disk, a failing one. Not CANTOPEN: a path that names no file is a
+ * setting to fix, not a database to wait for.
+ */
+const UNAVAILABLE_SQLITE_CODES = [
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_READONLY',
+  'SQLITE_FULL',
+  'SQLITE_IOERR',
+];
+
+function isUnavailableCode(code: string): boolean {
+  if (UNAVAILABLE_CODES.has(code)) return true;
+  return UNAVAILABLE_SQLITE_CODES.some((primary) => code === primary || code.startsWith(`${primary}_`));
+}
+
 const UNAVAILABLE_MESSAGES = [
   'Connection terminated',
   'timeout exceeded when trying to connect',
@@ -36,7 +54,7 @@ const UNAVAILABLE_MESSAGES = [
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
     const candidate = current as { code?: unknown; message?: unknown; cause?: unknown };
-    if (typeof candidate.code === 'string' && UNAVAILABLE_CODES.has(candidate.code)) return true;
+    if (typeof candidate.code === 'string' && isUnavailableCode(candidate.code)) return true;
     const message = typeof candidate.message === 'string' ? candidate.message : '';
     if (UNAVAILABLE_MESSAGES.some((text) => message.includes(text))) return true;
     current = candidate.cause;

@@ -9,6 +9,7 @@ import { type RowReader, rowReader } from './row-reader.js';
 import type { Database } from './schema.js';
 import { cachingStatements, type StatementCache } from './statement-cache.js';
 import { type CheckpointerOptions, WalCheckpointer } from './wal-checkpointer.js';
+import { isWritableFile, unwritableFileWarnings } from './writable-file.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -27,7 +28,7 @@ interface StoreBase {
   queryFirst<R>(query: CompiledQuery<R>): Promise<R | undefined>;
   /** Like `queryFirst`, returning every row. */
   queryAll<R>(query: CompiledQuery<R>): Promise<R[]>;
-  /** True when the database answers a trivial query (PostgreSQL: and would take a write). */
+  /** True when the database answers a trivial query and would take a write. */
   isReachable(): Promise<boolean>;
   /** What the operator should hear about the database when the server starts (an open file mode, say). */
   readonly warnings: readonly string[];
@@ -173,8 +174,8 @@ async function openSqlite(file: string, options: StoreOptions): Promise<SqliteSt
     checkpointer,
     queryFirst: (query) => queryFirstOnSqlite(db, sync, query),
     queryAll: (query) => queryAllOnSqlite(db, sync, query),
-    isReachable: () => probe(db),
-    warnings: inMemory ? [] : databaseFileWarnings(file),
+    isReachable: async () => (await probe(db)) && (inMemory || isWritableFile(file)),
+    warnings: inMemory ? [] : [...unwritableFileWarnings(file), ...databaseFileWarnings(file)],
     close: async () => {
       await checkpointer?.close();
       await db.destroy();

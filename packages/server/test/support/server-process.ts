@@ -31,15 +31,24 @@ export async function startServerProcess(options: {
   args?: string[];
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** A command that runs node in turn, as another user say (`setpriv --reuid=...`); it must exec it. */
+  runAs?: string[];
 }): Promise<ServerProcess> {
-  const child = spawn(
+  const nodeCommand = [
     process.execPath,
-    [CLI_PATH, 'serve', '--port', '0', '--db', options.db, ...(options.args ?? [])],
-    {
-      env: { ...process.env, LOG_LEVEL: 'info', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+    CLI_PATH,
+    'serve',
+    '--port',
+    '0',
+    '--db',
+    options.db,
+    ...(options.args ?? []),
+  ];
+  const [command = process.execPath, ...commandArgs] = [...(options.runAs ?? []), ...nodeCommand];
+  const child = spawn(command, commandArgs, {
+    env: { ...process.env, LOG_LEVEL: 'info', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const stdout: string[] = [];
   const stderr: string[] = [];
   running.add(child);

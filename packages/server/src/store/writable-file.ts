@@ -1,0 +1,24 @@
+import { accessSync, constants } from 'node:fs';
+
+/**
+ * Whether this process may write the SQLite file. SQLite opens a file it may only read without a
+ * word, and then every write fails: the server would start, answer GETs, and fail each PATCH. So
+ * the operator hears of it when the server starts, and readiness (/readyz) says 503 while it lasts,
+ * as it does for a PostgreSQL that takes no writes.
+ */
+export function isWritableFile(file: string): boolean {
+  try {
+    accessSync(file, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function unwritableFileWarnings(file: string): string[] {
+  if (isWritableFile(file)) return [];
+  return [
+    `${file} is not writable by this process: every PATCH will be answered 503, and /readyz 503, ` +
+      'until it is (check its owner, its mode and whether its file system is mounted read-only)',
+  ];
+}
