@@ -24,7 +24,8 @@ import { loadSigningKeys } from './oauth/signing-keys.js';
 import type { Store } from './store/store.js';
 
 export interface AppOptions {
-  config: Pick<Config, 'tokenTtlSeconds' | 'issuerUrl'>;
+  /** `host`: the name it listens on (HOST), which names the issuer; without it, the bound address. */
+  config: Pick<Config, 'tokenTtlSeconds' | 'issuerUrl'> & Partial<Pick<Config, 'host'>>;
   store: Store;
   /** The server's logging (createLogging); without it the app logs nothing. */
   logging?: Logging;
@@ -33,7 +34,7 @@ export interface AppOptions {
 }
 
 /** Bodies here are one small JSON object; anything bigger is a mistake or an attack. */
-export const BODY_LIMIT_BYTES = 16 * 1024;
+const BODY_LIMIT_BYTES = 16 * 1024;
 
 /**
  * How long a request may take to arrive whole, headers and body: Node's own limit on the headers
@@ -117,8 +118,10 @@ export async function buildApp({
 }
 
 /**
- * The issuer is the operator's ISSUER_URL, or else the address the server actually listens on
- * (known only after listen, hence the getter). Tokens are for this API: the audience is its base.
+ * The issuer is the operator's ISSUER_URL, or else the server's own base URL as served: the HOST
+ * it was given (`localhost` stays `localhost`, rather than the address that name resolved to),
+ * with the port it actually listens on (known only after listen, hence the getter). Tokens are for
+ * this API: the audience is its base.
  */
 function tokenSettings(app: FastifyInstance, config: AppOptions['config']): AccessTokenSettings {
   let listenUrl: string | undefined;
@@ -128,7 +131,7 @@ function tokenSettings(app: FastifyInstance, config: AppOptions['config']): Acce
     const address = app.server.address() as AddressInfo | null;
     // Before listen (an inject, say) there is no address yet: answer, but remember nothing.
     if (!address) return 'http://localhost';
-    listenUrl = urlOf(address);
+    listenUrl = urlOf(address, config.host);
     return listenUrl;
   };
   return {
@@ -142,8 +145,11 @@ function tokenSettings(app: FastifyInstance, config: AppOptions['config']): Acce
   };
 }
 
-function urlOf(address: AddressInfo): string {
+function urlOf(address: AddressInfo, configuredHost: string | undefined): string {
   const wildcard = address.address === '0.0.0.0' || address.address === '::';
-  const host = wildcard ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
+  if (wildcard) return `http://localhost:${address.port}`;
+  const host = configuredHost ?? address.address;
+  // An IPv6 literal goes in brackets in a URL (RFC 3986 §3.2.2).
+  const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `http://${urlHost}:${address.port}`;
 }

@@ -21,9 +21,9 @@ export interface Config {
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-export const DEFAULT_DATABASE_URL = 'sqlite:./data/chekt-partner.db';
+const DEFAULT_DATABASE_URL = 'sqlite:./data/chekt-partner.db';
 /** The Partner API's documented token lifetime: about an hour. */
-export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+const DEFAULT_TOKEN_TTL_SECONDS = 3600;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

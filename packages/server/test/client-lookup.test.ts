@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Provisioning } from '../src/provisioning/provisioning.js';
-import { findClientNow } from '../src/store/repositories/clients.js';
+import { findClientBatched } from '../src/store/repositories/clients.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { countQueries } from './support/query-count.js';
@@ -30,10 +30,10 @@ describe("the token endpoint's client lookups: concurrent ones share one query, 
 
   it('answers each lookup with its own client, or nothing for an unknown id, in one query', async () => {
     const [a, b, unknown, quoted] = await Promise.all([
-      findClientNow(store, first),
-      findClientNow(store, second),
-      findClientNow(store, 'no-such-client'),
-      findClientNow(store, '"],[1'),
+      findClientBatched(store, first),
+      findClientBatched(store, second),
+      findClientBatched(store, 'no-such-client'),
+      findClientBatched(store, '"],[1'),
     ]);
     expect(a).toMatchObject({ id: first, name: 'First', all_dealers: 1, revoked_at: null });
     expect(b).toMatchObject({ id: second, name: 'Second', all_dealers: 0 });
@@ -43,9 +43,9 @@ describe("the token endpoint's client lookups: concurrent ones share one query, 
   });
 
   it('sees a revocation at once', async () => {
-    expect(await findClientNow(store, first)).toMatchObject({ revoked_at: null });
+    expect(await findClientBatched(store, first)).toMatchObject({ revoked_at: null });
     await new Provisioning(store.db).revokeClient(first);
-    expect((await findClientNow(store, first))?.revoked_at).not.toBeNull();
+    expect((await findClientBatched(store, first))?.revoked_at).not.toBeNull();
     expect(queries()).toBe(2);
   });
 });

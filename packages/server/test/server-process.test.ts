@@ -89,6 +89,17 @@ describe('the server process', () => {
     expect((await call(server.url, EXAMPLE, { token })).status).toBe(200);
   });
 
+  it('names the issuer by the HOST it was given (localhost), not by the address that resolved to', async () => {
+    const named = await startServerProcess({ db: database.url, args: ['--host', 'localhost'] });
+    try {
+      const port = new URL(named.url).port;
+      const metadata = await call(named.url, '/.well-known/oauth-authorization-server');
+      expect(metadata.body).toMatchObject({ issuer: `http://localhost:${port}` });
+    } finally {
+      await named.stop();
+    }
+  });
+
   it("rotating the signing key as the README says: a retired key's tokens work until it is deleted", async () => {
     const env = { ISSUER_URL: 'http://api.test.local' };
     const kidOf = (token: string) =>

@@ -6,7 +6,7 @@ import type { AccessLog } from './access-log.js';
 
 /** The protection space of every challenge, Bearer (RFC 6750) and Basic (the token endpoint). */
 export const REALM = 'chekt-partner';
-export const RETRY_AFTER_SECONDS = 2;
+const RETRY_AFTER_SECONDS = 2;
 
 /**
  * The one error boundary: every failure leaves as the JSON envelope with a stable code. 4xx say
@@ -81,7 +81,7 @@ function unroutableError(error: FastifyError): ApiError {
   return toApiError(error);
 }
 
-export function sendApiError(request: FastifyRequest, reply: FastifyReply, error: ApiError): FastifyReply {
+function sendApiError(request: FastifyRequest, reply: FastifyReply, error: ApiError): FastifyReply {
   const status = ERROR_CODES[error.code].status;
   const challenge = wwwAuthenticate(error);
   if (challenge) reply.header('www-authenticate', challenge);

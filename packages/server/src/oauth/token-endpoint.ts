@@ -1,6 +1,6 @@
 import { ALL_SCOPES, isScope, type Scope, type TokenResponse } from '@chekt-partner/contract';
 import { OAuthError } from '../errors.js';
-import { findClientNow } from '../store/repositories/clients.js';
+import { findClientBatched } from '../store/repositories/clients.js';
 import type { Store } from '../store/store.js';
 import { type AccessTokenSettings, issueAccessToken } from './access-tokens.js';
 import { readClientCredentials } from './client-authentication.js';
@@ -79,7 +79,7 @@ function requireClientCredentialsGrant(grantType: string | undefined): void {
 }
 
 async function authenticateClient(store: Store, clientId: string, secret: string): Promise<void> {
-  const client = await findClientNow(store, clientId);
+  const client = await findClientBatched(store, clientId);
   // Compare against a hash no secret has even for an unknown client, so the answer takes as long either way.
   const matches = clientSecretMatches(secret, client?.secret_hash ?? NO_CLIENT_HASH);
   if (!client || !matches || client.revoked_at !== null) {

@@ -7,7 +7,7 @@ import type { Database as SqliteConnection } from 'better-sqlite3';
  * measured with 1,000,000 sites, cycles of 100 ms gained PATCH +6% over SQLite's own checkpoints,
  * of 500 ms +14%, of 1 s +24% (bench/FINDINGS.md).
  */
-export const CYCLE_INTERVAL_MS = 1000;
+const CYCLE_INTERVAL_MS = 1000;
 
 /** At most this many passes run beside the writes; the one after them holds the writes back. */
 const PASSES_BESIDE_WRITES = 3;

@@ -8,11 +8,12 @@ export type ClientRow = Selectable<ClientsTable>;
  * The client as stored now, for the token endpoint: no cache (a revoked client or a replaced
  * secret is refused at once), and concurrent token requests share one query (batchedLookup).
  */
-export const findClientNow = batchedLookup(
+export const findClientBatched = batchedLookup(
   (db, idIsOneOf) => db.selectFrom('clients').selectAll().where(idIsOneOf),
   (row) => row.id,
 );
 
+/** One client as stored now, in a query of its own (the client directory's re-reads, provisioning). */
 export async function findClient(db: Kysely<Database>, clientId: string): Promise<ClientRow | undefined> {
   return db.selectFrom('clients').selectAll().where('id', '=', clientId).executeTakeFirst();
 }

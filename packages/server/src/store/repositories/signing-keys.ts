@@ -3,7 +3,7 @@ import type { Database, SigningKeysTable } from '../schema.js';
 
 export type SigningKeyRow = Selectable<SigningKeysTable>;
 
-export const ACTIVE_SLOT = 'active';
+const ACTIVE_SLOT = 'active';
 
 export async function findActiveSigningKey(db: Kysely<Database>): Promise<SigningKeyRow | undefined> {
   return db.selectFrom('signing_keys').selectAll().where('slot', '=', ACTIVE_SLOT).executeTakeFirst();
