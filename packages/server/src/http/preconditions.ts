@@ -20,8 +20,21 @@ export type PreconditionOutcome = 'proceed' | 'not_modified' | 'failed';
  */
 export function evaluatePreconditions(headers: IncomingHttpHeaders, method: string): PreconditionOutcome {
   const ifMatch = headers['if-match'];
-  if (ifMatch !== undefined && ifMatch.trim() !== '*') return 'failed';
+  if (ifMatch !== undefined && !membersOf(ifMatch).every(isAny)) return 'failed';
   const ifNoneMatch = headers['if-none-match'];
-  if (ifNoneMatch === undefined || ifNoneMatch.trim() !== '*') return 'proceed';
+  if (ifNoneMatch === undefined || !membersOf(ifNoneMatch).some(isAny)) return 'proceed';
   return method === 'GET' || method === 'HEAD' ? 'not_modified' : 'failed';
+}
+
+/**
+ * The members of a list header, as Node hands over a header sent twice (`*, *`) or a list. Both
+ * rules fail closed on what is not well formed: an If-Match holds only if all it says is `*`
+ * (an empty one holds nothing), and a `*` anywhere in an If-None-Match makes it fail.
+ */
+function membersOf(value: string): string[] {
+  return value.split(',').map((member) => member.trim());
+}
+
+function isAny(member: string): boolean {
+  return member === '*';
 }
