@@ -79,6 +79,23 @@ describe('requests outside the routes', () => {
       }
     });
 
+    it('a long request line behind a whole request in the same bytes is a 414 too, after its answer', async () => {
+      const first = `GET ${LIVENESS_PATH} HTTP/1.1\r\nhost: x\r\n\r\n`;
+      const raw = await exchange(port, `${first}GET /${'a'.repeat(17_000)} HTTP/1.1\r\nhost: x\r\n\r\n`);
+      const [answered, refused] = raw.split(/(?=HTTP\/1\.1 )/).map(parse);
+      expect(answered?.status).toBe(200);
+      expect(refused?.status).toBe(414);
+    });
+
+    it("a header's long value arriving in a later piece is a 431, whatever word it starts with", async () => {
+      const socket = connect(port, '127.0.0.1');
+      const received = collect(socket);
+      socket.write(`GET ${LIVENESS_PATH} HTTP/1.1\r\nhost: x\r\nx-long: `);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      socket.write(`abc ${'a'.repeat(17_000)}`);
+      expect(parse(await received).status).toBe(431);
+    });
+
     it('carry a Date header, as every 4xx must (RFC 9110 §6.6.1)', async () => {
       const answer = parse(await exchange(port, 'HELLO\r\n\r\n'));
       expect(answer.status).toBe(400);

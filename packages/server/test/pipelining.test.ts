@@ -65,6 +65,22 @@ describe('requests pipelined on one connection', () => {
     expect(answers.map(({ status }) => status)).toEqual([200, 200, 400]);
     expect(JSON.parse(answers[1]?.body ?? '').security_type).toBe(4);
   });
+
+  it('bad bytes in the body of a request already answered (a 401 before its body) get no second answer', async () => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    socket.write(
+      `PATCH ${EXAMPLE} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer not-a-token\r\n` +
+        'content-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n5\r\n{"sec\r\n',
+    );
+    await expect.poll(() => Buffer.concat(chunks).toString()).toMatch(/\r\n\r\n\{.*\}$/s);
+    socket.write('ZZZ\r\n');
+    await closed;
+    const answers = splitAnswers(Buffer.concat(chunks).toString('utf8'));
+    expect(answers.map(({ status }) => status)).toEqual([401]);
+  });
 });
 
 interface Answer {

@@ -52,7 +52,9 @@ function refuse(socket: Socket, apiError: ApiError, failure: string, logger: Fas
   );
   const body = JSON.stringify(errorBody(apiError, traceId));
   afterEarlierAnswers(socket, () => {
-    if (canAnswer(socket)) socket.write(rawResponse(status, traceId, body));
+    if (canAnswer(socket) && !inBodyOfAnAnsweredRequest(socket)) {
+      socket.write(rawResponse(status, traceId, body));
+    }
     socket.destroy();
   });
 }
@@ -84,6 +86,20 @@ function canAnswer(socket: Socket): boolean {
   return socket.writable && !inFlight?.headersSent;
 }
 
+/**
+ * The bad bytes were in the body of a request that has had its answer (a 401 sent before its body
+ * had all arrived, say): nothing is waiting for an answer, and a second one to the same request
+ * would read as the answer to a request never sent. The connection is closed without a word.
+ */
+function inBodyOfAnAnsweredRequest(socket: Socket): boolean {
+  const { _httpMessage: inFlight, parser } = socket as Socket & {
+    _httpMessage?: ServerResponse | null;
+    parser?: { incoming?: IncomingMessage | null } | null;
+  };
+  const incoming = parser?.incoming;
+  return !inFlight && incoming !== null && incoming !== undefined && !incoming.complete;
+}
+
 function apiErrorOf(error: ConnectionError): ApiError {
   if (error.code === 'HPE_HEADER_OVERFLOW' && requestLineOverflowed(error.rawPacket)) {
     return new ApiError('uri_too_long');
@@ -96,20 +112,34 @@ function apiErrorOf(error: ConnectionError): ApiError {
 /**
  * Node's parser has one limit for the request line and the headers together (16 KiB). A request
  * line that alone is longer holds a target too long to parse, which is a 414 (RFC 9112 §3), not a
- * 431. It is told from the bytes read last: they start a request (a method, then a space) and reach
- * past the limit before their first line ends. A long target whose bytes came in several pieces,
- * the last of which no longer starts the request, stays a 431.
+ * 431. It is told from the bytes read last: a request they start (at their start, or after a blank
+ * line, when earlier requests came in the same bytes) begins with a request line (a method, a
+ * space, a target) that reaches past the limit before it ends. A long target whose bytes came in
+ * several pieces, the last of which no longer starts the request, stays a 431.
  */
 function requestLineOverflowed(rawPacket: unknown): boolean {
   if (!Buffer.isBuffer(rawPacket)) return false;
-  const lineEnd = rawPacket.indexOf(0x0a);
-  const lineLength = lineEnd === -1 ? rawPacket.length : lineEnd;
-  if (lineLength <= maxHeaderSize) return false;
-  return METHOD_THEN_SPACE.test(rawPacket.subarray(0, 32).toString('latin1'));
+  let start = 0;
+  while (start < rawPacket.length) {
+    if (startsOverlongRequestLine(rawPacket.subarray(start))) return true;
+    const blankLine = rawPacket.indexOf('\r\n\r\n', start);
+    if (blankLine === -1) return false;
+    start = blankLine + 4;
+  }
+  return false;
 }
 
-// RFC 9110 §9.1: a method is a token (§5.6.2).
-const METHOD_THEN_SPACE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ /;
+function startsOverlongRequestLine(bytes: Buffer): boolean {
+  const lineEnd = bytes.indexOf(0x0a);
+  const lineLength = lineEnd === -1 ? bytes.length : lineEnd;
+  if (lineLength <= maxHeaderSize) return false;
+  return REQUEST_LINE_START.test(bytes.subarray(0, 32).toString('latin1'));
+}
+
+// A method (RFC 9110 §9: a token, in practice upper-case) and the start of a target: a path, an
+// absolute URI or `*` (RFC 9112 §3.2). Not just any word and a space, which a header's long value
+// arriving in a later piece can begin with.
+const REQUEST_LINE_START = /^[A-Z][A-Z0-9_-]* (?:\/|https?:\/\/|\*)/;
 
 const CLIENT_ERRORS: Record<string, ErrorCode> = {
   ERR_HTTP_REQUEST_TIMEOUT: 'request_timeout',
