@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { docsRoutes } from './docs/routes.js';
 import { AccessLog } from './http/access-log.js';
 import { answerUnroutable, registerErrorHandling } from './http/error-handler.js';
+import { trackConnections } from './http/graceful-close.js';
 import { registerHealth } from './http/health.js';
 import { serveEachConnectionInOrder } from './http/pipelining.js';
 import { registerRequestContext } from './http/request-context.js';
@@ -97,6 +98,7 @@ export async function buildApp({
   });
 
   app.server.on('connect', answerConnect(logger));
+  trackConnections(app.server);
   // Fastify parses text/plain by default; no endpoint here takes text, so such a body must be a 415.
   app.removeContentTypeParser('text/plain');
 

@@ -313,6 +313,21 @@ describe('the server process', () => {
     }
   });
 
+  it('on SIGTERM, closes a connection that never sent a byte after the grace, instead of waiting for it', async () => {
+    // A client may open connections ahead of need (a browser, a pool): Node counts one that has
+    // sent nothing as busy, and the shutdown waited SHUTDOWN_TIMEOUT_MS (10 s) for it.
+    const unused = await rawConnection(server.url);
+    const stopping = Date.now();
+    const exit = server.stop('SIGTERM');
+    try {
+      expect(await unused.closed).toBe('');
+      expect(await exit).toBe(0);
+      expect(Date.now() - stopping).toBeLessThan(5000);
+    } finally {
+      server = await restarted(exit);
+    }
+  });
+
   it('a second signal during the shutdown exits at once, with code 1, and says so', async () => {
     const securityType = async () =>
       (

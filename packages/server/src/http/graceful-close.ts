@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { Server as NetServer } from 'node:net';
+import { Server as NetServer, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 
@@ -49,7 +49,33 @@ export async function closeGracefully(app: FastifyInstance, timeoutMs: number): 
  * already arrived, unread, and reset it. setImmediate runs after that reading.
  */
 function closeIdleAfterReading(server: Server): void {
-  setImmediate(() => server.closeIdleConnections());
+  setImmediate(() => {
+    server.closeIdleConnections();
+    closeConnectionsNeverUsed(server);
+  });
+}
+
+const openConnections = new WeakMap<Server, Set<Socket>>();
+
+/**
+ * Keeps the server's open connections, from its start: Node's closeIdleConnections takes a
+ * connection that has not yet sent a byte for one waiting on its first request, and leaves it
+ * open, so one a client opened ahead of need (a browser, a pool, a load balancer) would hold
+ * every shutdown to SHUTDOWN_TIMEOUT_MS.
+ */
+export function trackConnections(server: Server): void {
+  const open = new Set<Socket>();
+  openConnections.set(server, open);
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
+}
+
+function closeConnectionsNeverUsed(server: Server): void {
+  for (const socket of openConnections.get(server) ?? []) {
+    if (socket.bytesRead === 0) socket.destroy();
+  }
 }
 
 const closingServers = new WeakSet<Server>();
