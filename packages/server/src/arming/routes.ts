@@ -152,8 +152,10 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
     preParsing: refuseContentCodings,
     errorHandler: missingSiteFirst,
     handler: async (request) => {
-      // Rare: only a request with If-Match or If-None-Match pays for a look before the change.
-      if (hasPreconditions(request)) await requireSiteAndPreconditions(request);
+      // Rare: only a request whose precondition fails pays for a look (its 404 comes first).
+      if (evaluatePreconditions(request.headers, request.method) !== 'proceed') {
+        await requireSiteAndPreconditions(request);
+      }
       const { security_type } = request.body as ArmingSettingsUpdate;
       const caller = request.caller as Caller;
       const site = await service.update(dealerOf(request), siteIdOf(request), security_type, {
@@ -165,10 +167,6 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
     },
   });
 };
-
-function hasPreconditions(request: FastifyRequest): boolean {
-  return request.headers['if-match'] !== undefined || request.headers['if-none-match'] !== undefined;
-}
 
 function located(request: FastifyRequest): SiteSummary {
   if (!request.site) throw new Error('arming route reached its handler without a located site');

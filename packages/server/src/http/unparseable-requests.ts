@@ -68,7 +68,7 @@ function refuse(socket: Socket, apiError: ApiError, failure: string, logger: Fas
  * broken chunking) is the one at fault: it is refused at once.
  */
 function afterEarlierAnswers(socket: Socket, then: () => void): void {
-  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  const inFlight = answerInFlight(socket);
   if (!inFlight?.req.complete) {
     then();
     return;
@@ -82,8 +82,7 @@ function afterEarlierAnswers(socket: Socket, then: () => void): void {
  * (to the request at fault); the peer would read a corrupt stream.
  */
 function canAnswer(socket: Socket): boolean {
-  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  return socket.writable && !inFlight?.headersSent;
+  return socket.writable && !answerInFlight(socket)?.headersSent;
 }
 
 /**
@@ -92,12 +91,14 @@ function canAnswer(socket: Socket): boolean {
  * would read as the answer to a request never sent. The connection is closed without a word.
  */
 function inBodyOfAnAnsweredRequest(socket: Socket): boolean {
-  const { _httpMessage: inFlight, parser } = socket as Socket & {
-    _httpMessage?: ServerResponse | null;
-    parser?: { incoming?: IncomingMessage | null } | null;
-  };
+  const { parser } = socket as Socket & { parser?: { incoming?: IncomingMessage | null } | null };
   const incoming = parser?.incoming;
-  return !inFlight && incoming !== null && incoming !== undefined && !incoming.complete;
+  return !answerInFlight(socket) && incoming !== null && incoming !== undefined && !incoming.complete;
+}
+
+/** The answer Node is writing on this connection now (its `_httpMessage`), if any. */
+function answerInFlight(socket: Socket): ServerResponse | null | undefined {
+  return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
 }
 
 function apiErrorOf(error: ConnectionError): ApiError {
