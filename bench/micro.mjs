@@ -62,7 +62,6 @@ function accessLine() {
     write(chunk) {
       sink += chunk.length;
     },
-    flushSync() {},
     destroy() {},
   };
   const { logger, accessLines } = createLogging('info', out);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BatchedLogLines, chunkBytesFor, type LogOutput, logOutput } from '../src/logging/log-lines.js';
+import { BatchedLogLines, chunkBytesFor } from '../src/logging/log-lines.js';
+import { type LogOutput, logOutput } from '../src/logging/log-output.js';
 
 describe('BatchedLogLines: log lines gathered into chunks', () => {
   let dir: string;
@@ -59,13 +60,12 @@ describe('BatchedLogLines: log lines gathered into chunks', () => {
     const failingOnce: LogOutput = {
       write(chunk: Buffer) {
         if (failed === undefined) {
-          // As SonicBoom does when a write fails: it keeps the chunk to try it again.
+          // An output that throws may keep the chunk, to try it again.
           failed = chunk;
           throw new Error('disk full');
         }
         written.push(chunk.toString());
       },
-      flushSync() {},
       destroy() {},
     };
     const lines = new BatchedLogLines(failingOnce, 100, 60_000);

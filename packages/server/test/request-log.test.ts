@@ -6,7 +6,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ACCESS_LINE_MESSAGE, type AccessLine } from '../src/logging/access-lines.js';
 import { LazyChildLogger } from '../src/logging/lazy-child-logger.js';
-import { logOutput } from '../src/logging/log-lines.js';
+import { logOutput } from '../src/logging/log-output.js';
 import { createLogging } from '../src/logging/logger.js';
 import { buildLoggedApp, type LoggedApp } from './support/logged-app.js';
 

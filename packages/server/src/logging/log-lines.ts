@@ -1,23 +1,6 @@
 import { fstatSync } from 'node:fs';
-import pino, { type DestinationStream } from 'pino';
-
-/** Where chunks of log lines go: SonicBoom taking bytes (logOutput), or a stand-in in a test. */
-export interface LogOutput {
-  write(chunk: Buffer): unknown;
-  flushSync(): void;
-  /** Closes it (tests; the server's output lives as long as the process). */
-  destroy(): void;
-}
-
-/**
- * Synchronous SonicBoom on a file descriptor or a file, taking chunks as bytes: it writes each at
- * once, with its handling of partial writes and EAGAIN.
- */
-export function logOutput(dest: number | string): LogOutput {
-  const sonic = pino.destination({ dest, sync: true, minLength: 0, contentMode: 'buffer', mkdir: true });
-  // Its types declare only the default content mode's write(string).
-  return sonic as unknown as LogOutput;
-}
+import type { DestinationStream } from 'pino';
+import type { LogOutput } from './log-output.js';
 
 /**
  * pino's destination, and the access lines' (access-lines.ts): gathers log lines as bytes into
@@ -82,19 +65,17 @@ export class BatchedLogLines implements DestinationStream {
       this.spare = undefined;
       this.used = 0;
       this.out.write(full);
-      // Written before write returned (SonicBoom is synchronous here), so it can take new lines.
-      // Had the write failed, it would have thrown, and SonicBoom would keep the chunk to retry.
-      // Two chunks in turn, rather than a new 80 KiB one for each write; a chunk made for one
+      // Written (or dropped) before write returned, so it can take new lines; an output that
+      // threw may still hold it, and it is not reused then. Two chunks in turn, rather than a new 80 KiB one for each write; a chunk made for one
       // overlong line (room) is not kept.
       if (written.length === this.chunkBytes + LINE_ROOM) this.spare = written;
     }
     done?.();
   }
 
-  /** For process exit: everything gathered, written before this returns. */
+  /** For process exit: everything gathered, written before this returns (the output is synchronous). */
   flushSync(): void {
     this.flush();
-    this.out.flushSync();
   }
 
   /** Room for a full chunk and the line that fills it. */
@@ -112,9 +93,8 @@ const LINE_ROOM = 16 * 1024;
  * bench:micro log-chunks`); but a 64 KiB chunk would fill a pipe's whole default buffer at once.
  */
 export function chunkBytesFor(out: LogOutput): number {
-  // SonicBoom keeps its file descriptor as `fd`, which its types do not declare.
-  const { fd } = out as unknown as { fd?: unknown };
-  if (typeof fd !== 'number') return STREAM_CHUNK_BYTES;
+  const { fd } = out;
+  if (fd === undefined) return STREAM_CHUNK_BYTES;
   try {
     return fstatSync(fd).isFile() ? FILE_CHUNK_BYTES : STREAM_CHUNK_BYTES;
   } catch {

@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { AccessLines } from './access-lines.js';
-import { BatchedLogLines, type LogOutput, logOutput } from './log-lines.js';
+import { BatchedLogLines } from './log-lines.js';
+import { type LogOutput, logOutput } from './log-output.js';
 
 /** The server's logger, and the fast path for its per-request access lines. */
 export interface Logging {
@@ -20,11 +21,7 @@ export function createLogging(level: string, out: LogOutput = logOutput(1)): Log
   const destination = new BatchedLogLines(out);
   // Whatever is still gathered when the process ends anyway (process.exit, a crash) is written now.
   process.once('exit', () => {
-    try {
-      destination.flushSync();
-    } catch {
-      // Nothing left to write to (stdout closed): there is no one to tell.
-    }
+    destination.flushSync();
   });
   const time = isoTimePerMillisecond();
   const logger = pino(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import { logOutput } from '../../src/logging/log-lines.js';
+import { logOutput } from '../../src/logging/log-output.js';
 import { createLogging } from '../../src/logging/logger.js';
 import { openStore } from '../../src/store/store.js';
 import { createTestDatabase } from './database.js';
