@@ -132,7 +132,14 @@ function issuerUrl(text: string | undefined): string | undefined {
  * in the user info or, as node-postgres also reads it, a `password` or `sslpassword` parameter.
  */
 export function redactUrl(text: string): string {
-  return text
-    .replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@')
-    .replace(/([?&](?:ssl)?password=)[^&#]*/gi, '$1***');
+  return redactUserInfo(text).replace(/([?&](?:ssl)?password=)[^&#]*/gi, '$1***');
+}
+
+function redactUserInfo(text: string): string {
+  // A password may hold '@' itself: node-postgres reads the user info up to the last '@' before
+  // the path, and so does this.
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return text.replace(/^([^:]+:\/\/[^:/@]*):[^/]*@/, '$1:***@');
+  // Not a URL of the expected form (a typo such as `postgres:/user:pw@host`): whatever could be
+  // a password, up to the last '@', is hidden.
+  return text.replace(/:[^@]*@/, ':***@');
 }

@@ -90,5 +90,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://app@db/x?password=s3cret' })).toThrow(
       'mysql://app@db/x?password=***',
     );
+    // node-postgres reads this password as "top@s3cret": all of it is hidden.
+    expect(redactUrl('postgres://app:top@s3cret@db:5432/x')).toBe('postgres://app:***@db:5432/x');
+    // A mistyped URL is refused without its password.
+    for (const typo of ['postgres:/app:s3cret@db/x', 'app:s3cret@db:5432/x', 'postgres:app:s3c@ret@db']) {
+      expect(() => loadConfig({ DATABASE_URL: typo })).toThrow(ConfigError);
+      expect(() => loadConfig({ DATABASE_URL: typo })).not.toThrow(/s3c/);
+    }
   });
 });

@@ -1,6 +1,8 @@
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { armingSettingsPath, READINESS_PATH } from '@chekt-partner/contract';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadSigningKeys } from '../src/oauth/signing-keys.js';
@@ -96,9 +98,11 @@ describe.skipIf(testBackend() !== 'sqlite')('the SQLite database file (it holds 
       try {
         const warnings = server.stdout.map(parseJson).filter((line) => line?.level === 40);
         expect(warnings.map((line) => line?.msg)).toContainEqual(
-          expect.stringContaining(`${file} is not writable by this process`),
+          expect.stringContaining(`${file} (or its -wal or -shm file) is not writable by this process`),
         );
-        expect((await call(server.url, READINESS_PATH)).status).toBe(503);
+        const readiness = await call(server.url, READINESS_PATH);
+        expect(readiness.status).toBe(503);
+        expect(readiness.body).toMatchObject({ error: { message: 'The database takes no writes' } });
         const token = await fetchToken(server.url, client);
         const example = armingSettingsPath(12345, 1);
         expect((await call(server.url, example, { token })).status).toBe(200);
@@ -111,4 +115,35 @@ describe.skipIf(testBackend() !== 'sqlite')('the SQLite database file (it holds 
       expect(modeOf(file)).toBe(0o400);
     },
   );
+
+  it.runIf(canRunAsNobody)(
+    'counts as not writable when its -wal file is not, where every commit goes',
+    () => {
+      const file = join(dir, 'partner.db');
+      const wal = `${file}-wal`;
+      writeFileSync(file, '');
+      writeFileSync(wal, '');
+      const nobody = 65534;
+      if (root) {
+        chmodSync(dir, 0o777);
+        chownSync(file, nobody, nobody);
+      }
+      // Not the caller's (root) or not writable (anyone else): either way nobody may not write it.
+      chmodSync(wal, 0o644);
+      if (!root) chmodSync(wal, 0o444);
+      const asChecker = root ? ['setpriv', `--reuid=${nobody}`, `--regid=${nobody}`, '--clear-groups'] : [];
+      const writable = () => {
+        const [command = process.execPath, ...args] = [...asChecker, process.execPath, WRITABLE_CHECK, file];
+        const result = spawnSync(command, args, { encoding: 'utf8' });
+        expect(result.stderr).toBe('');
+        return result.stdout.trim();
+      };
+      expect(writable()).toBe('false');
+      rmSync(wal);
+      expect(writable()).toBe('true');
+    },
+  );
 });
+
+/** Prints whether the database at argv[2] is writable, as the built server judges it. */
+const WRITABLE_CHECK = join(dirname(fileURLToPath(import.meta.url)), 'support', 'writable-database.mjs');

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -64,6 +65,32 @@ describe('request logging', () => {
     const [line, ...others] = linesOf('unroutable-1');
     expect(others).toEqual([]);
     expect(line).toMatchObject({ level: 30, method: 'GET', path, status: 400, msg: ACCESS_LINE_MESSAGE });
+  });
+
+  it('logs only the path of a target: no query, no fragment, no user info of an absolute-form target', async () => {
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const { host } = new URL(address);
+    const targets = {
+      'absolute-userinfo': [
+        `http://demo-client:S3CRET@${host}/openapi.json?client_secret=X`,
+        '/openapi.json',
+      ],
+      'absolute-no-path': [`http://demo-client:S3CRET@${host}?q=S3CRET`, '/'],
+      fragment: ['/healthz#access_token=S3CRET', '/healthz'],
+      'fragment-then-query': ['/healthz#S3CRET?x=1', '/healthz'],
+    };
+    for (const [traceId, [target]] of Object.entries(targets)) {
+      await rawRequest(
+        address,
+        `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nx-partner-trace-id: ${traceId}\r\nConnection: close\r\n\r\n`,
+      );
+    }
+    for (const [traceId, [, path]] of Object.entries(targets)) {
+      const [line, ...others] = linesOf(traceId);
+      expect(others).toEqual([]);
+      expect(line).toMatchObject({ path, msg: ACCESS_LINE_MESSAGE });
+    }
+    expect(logged.logText()).not.toContain('S3CRET');
   });
 
   it("what a handler logs through request.log carries the request's trace id", async () => {
@@ -207,3 +234,18 @@ describe('AccessLines: the access line without pino’s generic serializer', () 
     expect(writtenLines()).toEqual([]);
   });
 });
+
+/** Sends `bytes` as they are and resolves with the answer once the server closes the connection. */
+function rawRequest(address: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(address);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.end(bytes));
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}

@@ -3,8 +3,9 @@ import type { AccessLine, AccessLines } from '../logging/access-lines.js';
 
 /**
  * One log line per request, after the answer: who (client), what (dealer, site, route), the
- * outcome and how long it took, under the request's trace_id. The path is logged without its
- * query string and no header is logged, so no token or secret can reach the log.
+ * outcome and how long it took, under the request's trace_id. Only the target's path is logged
+ * (loggedPath) and no header is, so no token or secret a client sends where it belongs can reach
+ * the log.
  */
 export class AccessLog extends LogController {
   /** `accessLines` is absent only in an app built without logging. */
@@ -21,11 +22,10 @@ export class AccessLog extends LogController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): void {
-    const queryAt = request.url.indexOf('?');
     const line: AccessLine = {
       trace_id: request.id,
       method: request.method,
-      path: queryAt < 0 ? request.url : request.url.slice(0, queryAt),
+      path: loggedPath(request.url),
       status: reply.statusCode,
       latency_ms: Math.round(reply.elapsedTime * 100) / 100,
       client_id: request.caller?.clientId,
@@ -38,4 +38,31 @@ export class AccessLog extends LogController {
     }
     this.accessLines?.write(line);
   }
+}
+
+/**
+ * The request target's path: without its query string or fragment, and for a target in absolute
+ * form (`http://user:password@host/path`, RFC 9112 §3.2.2) without its scheme and authority,
+ * whose user info may hold credentials.
+ */
+export function loggedPath(target: string): string {
+  const path = target.charCodeAt(0) === SLASH ? target : pathOfAbsoluteForm(target);
+  const query = path.indexOf('?');
+  const fragment = path.indexOf('#');
+  const end = Math.min(query < 0 ? path.length : query, fragment < 0 ? path.length : fragment);
+  return end === path.length ? path : path.slice(0, end);
+}
+
+const SLASH = 0x2f;
+
+function pathOfAbsoluteForm(target: string): string {
+  const scheme = target.indexOf('://');
+  if (scheme < 0) return target;
+  // The authority ends at the first '/', '?' or '#' after it.
+  for (let at = scheme + 3; at < target.length; at += 1) {
+    const char = target[at];
+    if (char === '/') return target.slice(at);
+    if (char === '?' || char === '#') return '/';
+  }
+  return '/';
 }

@@ -16,7 +16,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const apiError = notRoutedBody(app, request, error as FastifyError) ?? toApiError(error as FastifyError);
     const status = ERROR_CODES[apiError.code].status;
-    if (status >= 500) {
+    // What we refuse on purpose (a readiness probe's 503) has its access line; anything else that
+    // fails on our side needs its stack in the log.
+    if (status >= 500 && !(error instanceof ApiError)) {
       request.log.error({ err: error }, 'request failed');
     }
     return sendApiError(request, reply, apiError);

@@ -9,9 +9,12 @@ import { type RowReader, rowReader } from './row-reader.js';
 import type { Database } from './schema.js';
 import { cachingStatements, type StatementCache } from './statement-cache.js';
 import { type CheckpointerOptions, WalCheckpointer } from './wal-checkpointer.js';
-import { isWritableFile, unwritableFileWarnings } from './writable-file.js';
+import { isWritableDatabase, unwritableFileWarnings } from './writable-file.js';
 
 export type Dialect = 'sqlite' | 'postgres';
+
+/** `read_only`: it answers, but a write would fail (a standby, a file this process may not write). */
+export type Readiness = 'ready' | 'unreachable' | 'read_only';
 
 /**
  * The one way into the database. Routes and services see a Kysely instance and never which
@@ -28,8 +31,8 @@ interface StoreBase {
   queryFirst<R>(query: CompiledQuery<R>): Promise<R | undefined>;
   /** Like `queryFirst`, returning every row. */
   queryAll<R>(query: CompiledQuery<R>): Promise<R[]>;
-  /** True when the database answers a trivial query and would take a write. */
-  isReachable(): Promise<boolean>;
+  /** Whether the database answers a trivial query, and whether it would take a write. */
+  readiness(): Promise<Readiness>;
   /** What the operator should hear about the database when the server starts (an open file mode, say). */
   readonly warnings: readonly string[];
   close(): Promise<void>;
@@ -174,7 +177,10 @@ async function openSqlite(file: string, options: StoreOptions): Promise<SqliteSt
     checkpointer,
     queryFirst: (query) => queryFirstOnSqlite(db, sync, query),
     queryAll: (query) => queryAllOnSqlite(db, sync, query),
-    isReachable: async () => (await probe(db)) && (inMemory || isWritableFile(file)),
+    readiness: async () => {
+      if (!(await probe(db))) return 'unreachable';
+      return inMemory || isWritableDatabase(file) ? 'ready' : 'read_only';
+    },
     warnings: inMemory ? [] : [...unwritableFileWarnings(file), ...databaseFileWarnings(file)],
     close: async () => {
       await checkpointer?.close();
@@ -294,7 +300,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Postgre
     dialect: 'postgres',
     queryAll,
     queryFirst: async (query) => (await queryAll(query))[0],
-    isReachable: () => acceptsWrites(pool),
+    readiness: () => readinessOf(pool),
     warnings: [],
     close: () => db.destroy(),
   };
@@ -349,13 +355,13 @@ function namedStatementsOn(pool: PgPool): PostgresStore['queryAll'] {
  * PostgreSQL is ready when it answers and would take a write: after a failover onto a standby, or
  * with default_transaction_read_only set, it still answers reads while every PATCH would fail.
  */
-async function acceptsWrites(pool: PgPool): Promise<boolean> {
+async function readinessOf(pool: PgPool): Promise<Readiness> {
   try {
     // Through the pool, not Kysely: a connection whose query failed (timed out) is discarded.
     const { rows } = await pool.query("select current_setting('transaction_read_only') as read_only");
-    return rows[0]?.read_only === 'off';
+    return rows[0]?.read_only === 'off' ? 'ready' : 'read_only';
   } catch {
-    return false;
+    return 'unreachable';
   }
 }
 
