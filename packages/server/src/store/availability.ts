@@ -1,3 +1,5 @@
+import { WRITE_SLOTS_BUSY } from './write-slots.js';
+
 /**
  * Whether an error means "the database cannot be reached right now" (a restart, a network
  * blip, a lock held too long, a disk that is full or will not be written) rather than a bug.
@@ -23,6 +25,7 @@ const UNAVAILABLE_CODES = new Set([
   '08003',
   '08004',
   '08006',
+  WRITE_SLOTS_BUSY, // ours: writes already held every connection they may (write-slots.ts)
 ]);
 
 /**

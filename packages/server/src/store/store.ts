@@ -10,6 +10,7 @@ import type { Database } from './schema.js';
 import { cachingStatements, type StatementCache } from './statement-cache.js';
 import { type CheckpointerOptions, WalCheckpointer } from './wal-checkpointer.js';
 import { isWritableDatabase, unwritableFileWarnings } from './writable-file.js';
+import { type WriteSlots, writeSlots } from './write-slots.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -40,6 +41,8 @@ interface StoreBase {
 
 export interface PostgresStore extends StoreBase {
   readonly dialect: 'postgres';
+  /** Where a write statement runs, so that writes waiting on row locks leave reads connections. */
+  readonly writing: WriteSlots;
 }
 
 export interface SqliteStore extends StoreBase {
@@ -271,12 +274,16 @@ async function migratePostgresUnhurried(url: string): Promise<void> {
   }
 }
 
+/** How long a request waits for a free pool connection (or a write for a write slot) before a 503. */
+const CONNECTION_WAIT_MS = 2000;
+
 async function openPostgres(url: string, options: StoreOptions): Promise<PostgresStore> {
   const { default: pg } = await import('pg');
   const statementTimeoutMs = options.pgStatementTimeoutMs ?? 5000;
+  const poolSize = options.pgPoolSize ?? 10;
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.pgPoolSize ?? 10,
+    max: poolSize,
     statement_timeout: statementTimeoutMs,
     // statement_timeout is the database's own limit, so a database that stops answering on an open
     // connection (a network partition, a stalled host) never enforces it: without a limit on our
@@ -285,7 +292,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Postgre
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
     // Fail fast while the database is unreachable instead of queueing requests behind a dead socket.
-    connectionTimeoutMillis: 2000,
+    connectionTimeoutMillis: CONNECTION_WAIT_MS,
     types: { getTypeParser: (oid, format) => numbersForBigints(pg.types, oid, format) },
   });
   // A connection dying (database restart, network cut) must fail the query that uses it, never
@@ -300,6 +307,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Postgre
     dialect: 'postgres',
     queryAll,
     queryFirst: async (query) => (await queryAll(query))[0],
+    writing: writeSlots(poolSize, CONNECTION_WAIT_MS),
     readiness: () => readinessOf(pool),
     warnings: [],
     close: () => db.destroy(),

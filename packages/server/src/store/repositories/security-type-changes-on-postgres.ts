@@ -55,7 +55,7 @@ async function applyRound(
   results: Map<SecurityTypeChange, SiteSummary | undefined | Error>,
 ): Promise<Error | undefined> {
   try {
-    const rows = await store.queryAll(changesInOneStatement(round));
+    const rows = await store.writing(() => store.queryAll(changesInOneStatement(round)));
     const bySite = new Map(rows.map((row) => [Number(row.id), row]));
     for (const change of round) results.set(change, bySite.get(change.siteId));
     return undefined;
@@ -64,7 +64,10 @@ async function applyRound(
   }
   for (const change of round) {
     try {
-      results.set(change, await store.queryFirst(changeInOneStatement(store.db, change)));
+      results.set(
+        change,
+        await store.writing(() => store.queryFirst(changeInOneStatement(store.db, change))),
+      );
     } catch (error) {
       if (isDatabaseUnavailable(error)) return asError(error);
       results.set(change, asError(error));
