@@ -194,6 +194,26 @@ describe('the operator CLI, chekt-partner', () => {
     }
   });
 
+  it('serve --demo that cannot listen still prints the secret it renewed, which the running server takes', async () => {
+    const demoDb = await createTestDatabase();
+    try {
+      const server = await startServerProcess({ db: demoDb.url, args: ['--demo', '--json'] });
+      const first = await waitForDemo(server);
+      const port = new URL(server.url).port;
+      const second = await startCli(['serve', '--demo', '--port', port, '--db', demoDb.url]);
+      expect(second.status).toBe(1);
+      const renewed = /client_secret: (\S+)/.exec(second.stderr)?.[1] as string;
+      expect(renewed).toBeDefined();
+      expect(renewed).not.toBe(first.client_secret);
+      // The running server shares the database: the renewed secret is the one that works now.
+      const token = await fetchToken(server.url, { clientId: 'demo-client', clientSecret: renewed });
+      expect((await call(server.url, first.path, { token })).status).toBe(200);
+      await server.stop();
+    } finally {
+      await demoDb.drop();
+    }
+  });
+
   it('a command group without its subcommand prints the help and exits 2: a script must not take it for success', () => {
     for (const args of [[], ['dealer'], ['client'], ['site']]) {
       const result = runCli(args);

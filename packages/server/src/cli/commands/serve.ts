@@ -29,7 +29,10 @@ export function registerServeCommand(program: Command, env: Environment): void {
     const { createLogging } = await import('../../logging/logger.js');
     const { closeOnSignals, startServer } = await import('../../server.js');
     const logging = createLogging(config.logLevel);
-    const server = await startServer(config, logging);
+    const server = await startServer(config, logging).catch((error: unknown) => {
+      if (demo) printRenewedDemo(demo);
+      throw error;
+    });
     const { logger } = logging;
     closeOnSignals(server, logger);
     if (demo) printDemo(server.url, demo, options.json);
@@ -57,6 +60,18 @@ async function seedDemo(databaseUrl: string): Promise<NewClient> {
     oneInstanceAtATime(store, 'demo seeding', (db) => new Provisioning(db).seedDemo()),
   );
   return client;
+}
+
+/**
+ * Seeding renewed the demo client's secret before the server failed to start (its port taken by
+ * another server, say): the old secret no longer works anywhere, so the new one is told, on
+ * stderr, rather than lost.
+ */
+function printRenewedDemo(client: NewClient): void {
+  process.stderr.write(
+    `\nThe demo client's secret was renewed before the server failed to start; for any server on this database:\n` +
+      `  client_id:     ${client.clientId}\n  client_secret: ${client.clientSecret}\n\n`,
+  );
 }
 
 /**
