@@ -36,6 +36,36 @@ describe('the OpenAPI document', () => {
     ]);
   });
 
+  it('lists, on every operation but the token endpoint, what any request may be refused for before its route', () => {
+    for (const [path, item] of Object.entries(document.paths)) {
+      if (path === TOKEN_PATH) continue;
+      for (const [method, operation] of Object.entries(item as Record<string, unknown>)) {
+        if (!['get', 'post', 'patch'].includes(method)) continue;
+        const codes = Object.keys(at(operation, 'responses', '400', ...JSON_EXAMPLES) as object);
+        expect(codes, `${method} ${path}`).toEqual(
+          expect.arrayContaining(['invalid_trace_id', 'bad_request']),
+        );
+      }
+    }
+  });
+
+  it('names the scope each arming operation needs in its insufficient_scope example', () => {
+    const message = (method: string) =>
+      at(
+        armingPath,
+        method,
+        'responses',
+        '403',
+        ...JSON_EXAMPLES,
+        'insufficient_scope',
+        'value',
+        'error',
+        'message',
+      );
+    expect(message('get')).toBe('This operation needs the arming_settings:read scope');
+    expect(message('patch')).toBe('This operation needs the arming_settings:write scope');
+  });
+
   it('is a pure function of its options', () => {
     expect(buildOpenApiDocument({ serverUrl: 'https://api.example.com' })).toEqual(document);
   });

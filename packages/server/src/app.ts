@@ -115,7 +115,7 @@ export async function buildApp({
   registerHealth(app, store);
   await app.register(oauthRoutes, { store, keys, settings });
   await app.register(armingRoutes, { service, verifier, directory });
-  await app.register(docsRoutes, { publicUrl: config.issuerUrl });
+  await app.register(docsRoutes, { publicUrl: config.issuerUrl, issuer: () => settings.issuer });
   return app;
 }
 

@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http';
 import { buildOpenApiDocument } from '@chekt-partner/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessServer, startInProcessServer } from './support/in-process-server.js';
@@ -21,6 +22,20 @@ describe('GET /openapi.json and /docs', () => {
     // Another Host gets another document: a shared cache must keep them apart.
     expect(response.headers.get('vary')).toBe('Host');
     expect(await response.json()).toEqual(buildOpenApiDocument({ serverUrl: server.url }));
+  });
+
+  it("shows the metadata's real issuer in its example, whatever Host the document was asked with", async () => {
+    const { port } = new URL(server.url);
+    const document = JSON.parse(await getWithHost(`${server.url}/openapi.json`, `localhost:${port}`));
+    const metadata = (await (await fetch(`${server.url}/.well-known/oauth-authorization-server`)).json()) as {
+      issuer: string;
+      token_endpoint: string;
+    };
+    const operation = document.paths['/.well-known/oauth-authorization-server'].get;
+    const example = operation.responses['200'].content['application/json'].example;
+    expect(document.servers[0].url).toBe(`http://localhost:${port}`);
+    expect(example.issuer).toBe(metadata.issuer);
+    expect(example.token_endpoint).toBe(metadata.token_endpoint);
   });
 
   it('names ISSUER_URL as the server when the operator sets one', async () => {
@@ -71,4 +86,19 @@ async function statusOf(url: string): Promise<number> {
   const response = await fetch(url);
   await response.arrayBuffer();
   return response.status;
+}
+
+/** A GET with a Host header of our choosing (fetch sets its own). */
+function getWithHost(url: string, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { headers: { host } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve(body));
+    });
+    request.on('error', reject);
+  });
 }

@@ -101,6 +101,19 @@ describe('the OpenAPI conformance checker', () => {
       body: envelope,
       headers: { 'cache-control': 'no-store', pragma: 'no-cache' },
     });
-    expect(problems(recorded)).toHaveLength(1);
+    expect(problems(recorded)).toEqual([
+      expect.stringContaining('body'),
+      expect.stringContaining('error code invalid_trace_id is not one this operation lists'),
+    ]);
+  });
+
+  it('rejects an error code the operation does not list for that status', () => {
+    const body = (code: string) =>
+      JSON.stringify({ error: { code, message: 'm', trace_id: 't', request_id: 't', field: 'f' } });
+    // A GET has no body, so none of the body's codes.
+    expect(problems(response({ method: 'GET', status: 400, body: body('unknown_field') }))).toEqual([
+      expect.stringContaining('error code unknown_field is not one this operation lists'),
+    ]);
+    expect(problems(response({ method: 'GET', status: 400, body: body('bad_request') }))).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { BODY_ERROR_CODES, type ErrorCode } from '../errors.js';
+import { insufficientScopeMessage } from '../oauth.js';
 import { errorResponses } from './error-responses.js';
 import {
   ARMING_SETTINGS_EXAMPLE,
@@ -57,7 +58,9 @@ export function armingSettingsPathItem(): JsonObject {
           description: 'Not Modified: sent only for `If-None-Match: *`, since the site exists',
           headers: traceIdHeader(),
         },
-        ...errorResponses(AUTH_AND_LOOKUP_ERRORS),
+        ...errorResponses(AUTH_AND_LOOKUP_ERRORS, {
+          insufficient_scope: insufficientScopeMessage('arming_settings:read'),
+        }),
       },
     },
     patch: {
@@ -90,7 +93,9 @@ export function armingSettingsPathItem(): JsonObject {
         200: armingSettingsResponse('The arming settings, with the new security type', {
           seed: { summary: 'Now a CHeKT Video Security System', value: UPDATED_ARMING_SETTINGS_EXAMPLE },
         }),
-        ...errorResponses([...AUTH_AND_LOOKUP_ERRORS, ...BODY_ERROR_CODES]),
+        ...errorResponses([...AUTH_AND_LOOKUP_ERRORS, ...BODY_ERROR_CODES], {
+          insufficient_scope: insufficientScopeMessage('arming_settings:write'),
+        }),
       },
     },
   };

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors.js';
 import { AUTHORIZATION_SERVER_METADATA_PATH, JWKS_PATH, LIVENESS_PATH, READINESS_PATH } from '../paths.js';
 import { errorResponses } from './error-responses.js';
 import { parameterRef, traceIdHeader } from './headers.js';
@@ -5,10 +6,14 @@ import { schemaRef } from './schemas.js';
 import type { JsonObject } from './types.js';
 
 export const DISCOVERY_TAG = 'Discovery';
+
+// What any request can be refused for before its route runs: a bad trace id, or a Host,
+// Authorization or Transfer-Encoding header that breaks HTTP's rules (bad_request).
+const REQUEST_ERRORS: readonly ErrorCode[] = ['invalid_trace_id', 'bad_request', 'internal_error'];
 export const OPERATIONS_TAG = 'Operations';
 
 /** The authorization server's public keys and metadata, and the operators' probes. */
-export function discoveryPathItems(serverUrl: string): Record<string, JsonObject> {
+export function discoveryPathItems(issuer: string): Record<string, JsonObject> {
   return {
     [JWKS_PATH]: {
       get: {
@@ -27,7 +32,7 @@ export function discoveryPathItems(serverUrl: string): Record<string, JsonObject
               example: 'public, max-age=300',
             },
           }),
-          ...errorResponses(['invalid_trace_id', 'internal_error']),
+          ...errorResponses(REQUEST_ERRORS),
         },
       },
     },
@@ -45,16 +50,16 @@ export function discoveryPathItems(serverUrl: string): Record<string, JsonObject
             'AuthorizationServerMetadata',
             {},
             {
-              issuer: serverUrl,
-              token_endpoint: `${serverUrl}/oauth/token`,
-              jwks_uri: `${serverUrl}${JWKS_PATH}`,
+              issuer,
+              token_endpoint: `${issuer}/oauth/token`,
+              jwks_uri: `${issuer}${JWKS_PATH}`,
               grant_types_supported: ['client_credentials'],
               token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
               scopes_supported: ['arming_settings:read', 'arming_settings:write'],
               response_types_supported: [],
             },
           ),
-          ...errorResponses(['invalid_trace_id', 'internal_error']),
+          ...errorResponses(REQUEST_ERRORS),
         },
       },
     },
@@ -68,7 +73,7 @@ export function discoveryPathItems(serverUrl: string): Record<string, JsonObject
         parameters: [parameterRef('TraceId')],
         responses: {
           200: ok('Alive', 'Health', {}, { status: 'ok' }),
-          ...errorResponses(['invalid_trace_id', 'internal_error']),
+          ...errorResponses(REQUEST_ERRORS),
         },
       },
     },
@@ -82,7 +87,7 @@ export function discoveryPathItems(serverUrl: string): Record<string, JsonObject
         parameters: [parameterRef('TraceId')],
         responses: {
           200: ok('Ready to serve', 'Health', {}, { status: 'ready' }),
-          ...errorResponses(['invalid_trace_id', 'internal_error', 'service_unavailable']),
+          ...errorResponses([...REQUEST_ERRORS, 'service_unavailable']),
         },
       },
     },

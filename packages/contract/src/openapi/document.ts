@@ -12,13 +12,15 @@ import type { OpenApiDocument } from './types.js';
 export interface OpenApiOptions {
   /** The API's base URL as callers reach it, e.g. `https://api.example.com`; no trailing slash. */
   serverUrl: string;
+  /** The token issuer, when it is not `serverUrl` (the metadata's example names it). */
+  issuer?: string;
 }
 
 /**
  * The OpenAPI 3.1 document of the API, built from the contract's own schemas, codes and examples.
  * Pure: the same options give the same document, so the server can serve it and CI can lint it.
  */
-export function buildOpenApiDocument({ serverUrl }: OpenApiOptions): OpenApiDocument {
+export function buildOpenApiDocument({ serverUrl, issuer }: OpenApiOptions): OpenApiDocument {
   const base = serverUrl.replace(/\/+$/, '');
   return {
     openapi: '3.1.0',
@@ -41,7 +43,7 @@ export function buildOpenApiDocument({ serverUrl }: OpenApiOptions): OpenApiDocu
     paths: {
       [toOpenApiPath(ARMING_SETTINGS_ROUTE)]: armingSettingsPathItem(),
       [TOKEN_PATH]: tokenPathItem(),
-      ...discoveryPathItems(base),
+      ...discoveryPathItems(issuer?.replace(/\/+$/, '') ?? base),
     },
     components: {
       schemas: componentSchemas(),
@@ -93,7 +95,7 @@ function overview(): string {
     '',
     'Errors are JSON: `{"error": {"code", "message", "trace_id", "request_id", "field"}}`, with a stable ' +
       'snake_case `code` (`field` only when one input is at fault). The token endpoint answers in ' +
-      "OAuth's own format instead (RFC 6749 §5.2). A path not listed here is a 404 `not_found`; a method a " +
+      "OAuth's own format instead (RFC 6749 §5.2). A path not listed here (besides this document at `/openapi.json` and its page at `/docs`) is a 404 `not_found`; a method a " +
       'path does not list is a 405 `method_not_allowed` with an `Allow` header. Bytes that are not an ' +
       'HTTP/1.1 request, and a CONNECT, are a 400 `bad_request`, a request line over 16 KiB a 414 `uri_too_long`, ' +
       'headers over 16 KiB a 431 `headers_too_large`, and a ' +

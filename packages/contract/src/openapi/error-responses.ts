@@ -23,7 +23,10 @@ const STATUS_TEXT: Record<number, string> = {
  * The error responses of an operation, from the error codes it can answer with: one response per
  * status, the envelope schema, the headers that status carries, and one example per code.
  */
-export function errorResponses(codes: readonly ErrorCode[]): Record<string, JsonObject> {
+export function errorResponses(
+  codes: readonly ErrorCode[],
+  messages: Partial<Record<ErrorCode, string>> = {},
+): Record<string, JsonObject> {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) {
     const status = ERROR_CODES[code].status;
@@ -40,7 +43,7 @@ export function errorResponses(codes: readonly ErrorCode[]): Record<string, Json
           examples: Object.fromEntries(
             statusCodes.map((code) => [
               code,
-              { summary: ERROR_CODES[code].message, value: errorExample(code) },
+              { summary: ERROR_CODES[code].message, value: errorExample(code, messages[code]) },
             ]),
           ),
         },
@@ -51,6 +54,17 @@ export function errorResponses(codes: readonly ErrorCode[]): Record<string, Json
 }
 
 function statusHeaders(status: number, codes: readonly ErrorCode[]): JsonObject {
+  // Two Authorization headers are a bad request about the Bearer token (RFC 6750 §3.1).
+  if (status === 400 && codes.includes('bad_request')) {
+    return {
+      'WWW-Authenticate': {
+        description: 'RFC 6750 §3 challenge, sent with `bad_request` only when `field` is `authorization`',
+        required: false,
+        schema: { type: 'string' },
+        example: 'Bearer realm="chekt-partner", error="invalid_request"',
+      },
+    };
+  }
   if (status === 401) return { 'WWW-Authenticate': headerRef('BearerChallenge') };
   // Only the scope failure carries a challenge; a dealer the client is not granted does not.
   if (status === 403 && codes.includes('insufficient_scope')) {

@@ -70,16 +70,17 @@ const FRESH_TRACE_ID_EXAMPLE = '0b9d3c7e-6f1a-4c2b-9e8d-5a4f3b2c1d0e';
 const ERROR_DETAILS: Partial<Record<ErrorCode, { field?: string; message?: string; traceId?: string }>> = {
   invalid_security_type: { field: 'security_type' },
   unknown_field: {
-    field: 'securityType',
-    message: 'Unknown field "securityType": only security_type may be sent',
+    field: 'note',
+    message: 'Unknown field "note": only security_type may be sent',
   },
   invalid_trace_id: { field: TRACE_ID_HEADER, traceId: FRESH_TRACE_ID_EXAMPLE },
   unauthorized: { message: 'Send an access token: Authorization: Bearer <token>' },
-  insufficient_scope: { message: 'This operation needs the arming_settings:write scope' },
+  invalid_token: { message: 'The access token expired' },
 };
 
-export function errorExample(code: ErrorCode): ErrorBody {
-  const details = ERROR_DETAILS[code] ?? {};
+/** The example of `code`'s error body; `message`: what this operation says instead of the usual. */
+export function errorExample(code: ErrorCode, message?: string): ErrorBody {
+  const details = { ...ERROR_DETAILS[code], ...(message === undefined ? {} : { message }) };
   const traceId = details.traceId ?? TRACE_ID_EXAMPLE;
   const body: ErrorBody = {
     error: {

@@ -1,4 +1,4 @@
-import type { Scope } from '@chekt-partner/contract';
+import { insufficientScopeMessage, type Scope } from '@chekt-partner/contract';
 import { ApiError } from '../errors.js';
 import type { AccessTokenVerifier } from '../oauth/access-tokens.js';
 import type { ClientDirectory, DealerAccess } from './client-directory.js';
@@ -75,5 +75,5 @@ function bearerToken(authorization: string | undefined): string {
 
 export function requireScope(caller: Caller, scope: Scope): void {
   if (caller.scopes.has(scope)) return;
-  throw new ApiError('insufficient_scope', { message: `This operation needs the ${scope} scope` });
+  throw new ApiError('insufficient_scope', { message: insufficientScopeMessage(scope) });
 }

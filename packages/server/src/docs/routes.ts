@@ -17,19 +17,21 @@ import {
 export interface DocsRoutesOptions {
   /** The operator's public base URL (ISSUER_URL); otherwise the origin the request came to. */
   publicUrl: string | undefined;
+  /** The token issuer as the metadata endpoint names it (known once the server listens). */
+  issuer: () => string;
 }
 
 const swaggerUiDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
 /** GET /openapi.json (built from the contract) and the interactive reference at GET /docs. */
-export const docsRoutes: FastifyPluginAsync<DocsRoutesOptions> = async (app, { publicUrl }) => {
+export const docsRoutes: FastifyPluginAsync<DocsRoutesOptions> = async (app, { publicUrl, issuer }) => {
   // The document names the server it came from, so "Try it out" and the token URL reach this
   // very server, on whatever host and port the caller used. Then it differs by Host, and a shared
   // cache must not hand one host's document (where the docs page sends a client secret) to another.
   app.get(OPENAPI_PATH, async (request, reply) => {
-    if (publicUrl) return buildOpenApiDocument({ serverUrl: publicUrl });
+    if (publicUrl) return buildOpenApiDocument({ serverUrl: publicUrl, issuer: issuer() });
     reply.header('vary', 'Host');
-    return buildOpenApiDocument({ serverUrl: originOf(request) });
+    return buildOpenApiDocument({ serverUrl: originOf(request), issuer: issuer() });
   });
 
   app.get(DOCS_PATH, async (_request, reply) =>

@@ -80,6 +80,22 @@ export class OpenApiConformance {
         `${pointer}/${escapePointer(statusKey)}`,
         method === 'head',
       ),
+      ...this.codeProblems(where, response, documented),
+    ];
+  }
+
+  /**
+   * An error's code must be one the operation lists for that status: each listed code has an
+   * example of its own, named by the code (error-responses.ts in the contract).
+   */
+  private codeProblems(where: string, response: RecordedResponse, documented: Json): string[] {
+    const code = (parseJson(response.body) as { error?: { code?: unknown } } | undefined)?.error?.code;
+    if (typeof code !== 'string') return [];
+    const content = (documented.content ?? {}) as Json;
+    const examples = ((content['application/json'] as Json | undefined)?.examples ?? {}) as Json;
+    if (code in examples) return [];
+    return [
+      `${where}: error code ${code} is not one this operation lists (${Object.keys(examples).join(', ')})`,
     ];
   }
 
