@@ -105,6 +105,15 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
       ['a missing field', '{}', 400, 'invalid_security_type', 'security_type'],
       ['a misspelt field', '{"securityType":3}', 400, 'invalid_security_type', 'security_type'],
       ['an unknown extra field', '{"security_type":3,"name":"x"}', 400, 'unknown_field', 'name'],
+      // Valid JSON whose keys JavaScript treats specially: an unknown field like any other.
+      ['a __proto__ field', '{"security_type":3,"__proto__":{"x":1}}', 400, 'unknown_field', '__proto__'],
+      [
+        'a constructor.prototype field',
+        '{"security_type":3,"constructor":{"prototype":{}}}',
+        400,
+        'unknown_field',
+        'constructor',
+      ],
       ['a JSON array body', '[]', 400, 'invalid_body', undefined],
       ['a JSON null body', 'null', 400, 'invalid_body', undefined],
       ['a JSON number body', '3', 400, 'invalid_body', undefined],
