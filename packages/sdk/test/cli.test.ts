@@ -169,6 +169,7 @@ describe('exit code 2: wrong usage', () => {
     [['arming', 'get', '12345', '1', 'extra'], 'expected <dealerId> <siteId>'],
     [['arming', 'delete', '12345', '1'], 'unknown command'],
     [[], 'no command given'],
+    [['arming'], 'arming needs a subcommand: arming get, arming set'],
     [['arming', 'get', '12345', '1', '--verbose'], "Unknown option '--verbose'"],
     [['arming', 'get', '12345', '1', '--trace-id', 'has space'], '--trace-id'],
     [['arming', 'get', '.', '1'], '<dealerId> cannot be "."'],

@@ -30,19 +30,23 @@ async function main(argv: string[], env: Environment, streams: Streams): Promise
     const command = COMMANDS.find((candidate) =>
       candidate.words.every((word, index) => positionals[index] === word),
     );
-    if (!command) {
-      throw new UsageError(
-        positionals.length === 0
-          ? 'no command given'
-          : `unknown command "${positionals.slice(0, 2).join(' ')}"`,
-      );
-    }
+    if (!command) throw new UsageError(noSuchCommand(positionals));
     const result = await command.run({ args: positionals.slice(command.words.length), options, env });
     print(result, json, streams);
     return 0;
   } catch (error) {
     return report(error, json, streams);
   }
+}
+
+/** Why no command matched: none given, a group without its subcommand (`chekt arming`), or a typo. */
+function noSuchCommand(positionals: readonly string[]): string {
+  if (positionals.length === 0) return 'no command given';
+  const group = COMMANDS.filter((command) => command.words[0] === positionals[0]);
+  if (group.length > 0 && positionals.length === 1) {
+    return `${positionals[0]} needs a subcommand: ${group.map((command) => command.words.join(' ')).join(', ')}`;
+  }
+  return `unknown command "${positionals.slice(0, 2).join(' ')}"`;
 }
 
 function print(result: CommandResult, json: boolean, { stdout }: Streams): void {
