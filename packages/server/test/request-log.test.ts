@@ -93,6 +93,33 @@ describe('request logging', () => {
     expect(logged.logText()).not.toContain('S3CRET');
   });
 
+  it('a download the client cuts off still gets its one access line', async () => {
+    const address = app.server.listening
+      ? listeningUrl(app)
+      : await app.listen({ port: 0, host: '127.0.0.1' });
+    const { hostname, port } = new URL(address);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () =>
+        socket.write(
+          'GET /docs/static/swagger-ui-bundle.js HTTP/1.1\r\nHost: x\r\nx-partner-trace-id: cut-off\r\n\r\n',
+        ),
+      );
+      let received = 0;
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > 64 * 1024) socket.destroy();
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    await expect.poll(() => linesOf('cut-off').length, { timeout: 5000 }).toBe(1);
+    expect(linesOf('cut-off')[0]).toMatchObject({
+      path: '/docs/static/swagger-ui-bundle.js',
+      status: 200,
+      msg: ACCESS_LINE_MESSAGE,
+    });
+  });
+
   it("what a handler logs through request.log carries the request's trace id", async () => {
     const response = await app.inject({ url: '/test/logs-its-own-line' });
     expect(response.json()).toEqual({ level: 'info' });
@@ -234,6 +261,12 @@ describe('AccessLines: the access line without pino’s generic serializer', () 
     expect(writtenLines()).toEqual([]);
   });
 });
+
+function listeningUrl(app: FastifyInstance): string {
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('not listening on TCP');
+  return `http://127.0.0.1:${address.port}`;
+}
 
 /** Sends `bytes` as they are and resolves with the answer once the server closes the connection. */
 function rawRequest(address: string, bytes: string): Promise<string> {

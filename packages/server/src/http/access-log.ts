@@ -38,6 +38,15 @@ export class AccessLog extends LogController {
     }
     this.accessLines?.write(line);
   }
+
+  /**
+   * A streamed answer (a /docs asset) cut off after its headers went, most often by a client
+   * that went away: it never finishes, so this is its one access line.
+   */
+  override streamError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    const prematureClose = (error as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE';
+    this.requestCompleted(prematureClose ? null : error, request, reply);
+  }
 }
 
 /**
