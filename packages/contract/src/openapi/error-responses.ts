@@ -56,26 +56,15 @@ export function errorResponses(
 function statusHeaders(status: number, codes: readonly ErrorCode[]): JsonObject {
   // Two Authorization headers are a bad request about the Bearer token (RFC 6750 §3.1).
   if (status === 400 && codes.includes('bad_request')) {
-    return {
-      'WWW-Authenticate': {
-        description: 'RFC 6750 §3 challenge, sent with `bad_request` only when `field` is `authorization`',
-        required: false,
-        schema: { type: 'string' },
-        example: 'Bearer realm="chekt-partner", error="invalid_request"',
-      },
-    };
+    return optionalChallenge(
+      'invalid_request',
+      'sent with `bad_request` only when `field` is `authorization`',
+    );
   }
   if (status === 401) return { 'WWW-Authenticate': headerRef('BearerChallenge') };
   // Only the scope failure carries a challenge; a dealer the client is not granted does not.
   if (status === 403 && codes.includes('insufficient_scope')) {
-    return {
-      'WWW-Authenticate': {
-        description: 'RFC 6750 §3 challenge, sent with insufficient_scope only',
-        required: false,
-        schema: { type: 'string' },
-        example: 'Bearer realm="chekt-partner", error="insufficient_scope"',
-      },
-    };
+    return optionalChallenge('insufficient_scope', 'sent with insufficient_scope only');
   }
   // Only a PATCH takes a body among the operations these responses describe.
   if (status === 415) {
@@ -83,4 +72,16 @@ function statusHeaders(status: number, codes: readonly ErrorCode[]): JsonObject 
   }
   if (status === 503) return { 'Retry-After': headerRef('RetryAfter') };
   return {};
+}
+
+/** A Bearer challenge (RFC 6750 §3) that only some of a status's codes carry. */
+function optionalChallenge(error: string, when: string): JsonObject {
+  return {
+    'WWW-Authenticate': {
+      description: `RFC 6750 §3 challenge, ${when}`,
+      required: false,
+      schema: { type: 'string' },
+      example: `Bearer realm="chekt-partner", error="${error}"`,
+    },
+  };
 }
