@@ -11,7 +11,7 @@ import { waitForDemo } from './support/demo.js';
 import { call } from './support/http.js';
 import { failEvery, stopFailing } from './support/injected-failure.js';
 import { fetchToken } from './support/provision.js';
-import { parseJson, startServerProcess } from './support/server-process.js';
+import { parseJson, type ServerProcess, startServerProcess } from './support/server-process.js';
 
 describe('the operator CLI, chekt-partner', () => {
   let database: TestDatabase;
@@ -196,8 +196,9 @@ describe('the operator CLI, chekt-partner', () => {
 
   it('serve --demo that cannot listen still prints the secret it renewed, which the running server takes', async () => {
     const demoDb = await createTestDatabase();
+    let server: ServerProcess | undefined;
     try {
-      const server = await startServerProcess({ db: demoDb.url, args: ['--demo', '--json'] });
+      server = await startServerProcess({ db: demoDb.url, args: ['--demo', '--json'] });
       const first = await waitForDemo(server);
       const port = new URL(server.url).port;
       const second = await startCli(['serve', '--demo', '--port', port, '--db', demoDb.url]);
@@ -208,8 +209,9 @@ describe('the operator CLI, chekt-partner', () => {
       // The running server shares the database: the renewed secret is the one that works now.
       const token = await fetchToken(server.url, { clientId: 'demo-client', clientSecret: renewed });
       expect((await call(server.url, first.path, { token })).status).toBe(200);
-      await server.stop();
     } finally {
+      // Also when an assertion failed: the server must not outlive the test.
+      await server?.stop();
       await demoDb.drop();
     }
   });
