@@ -9,12 +9,13 @@ import type { Config } from './config.js';
 import { docsRoutes } from './docs/routes.js';
 import { AccessLog } from './http/access-log.js';
 import { answerUnroutable, registerErrorHandling } from './http/error-handler.js';
-import { trackConnections } from './http/graceful-close.js';
 import { registerHealth } from './http/health.js';
+import { trackConnections } from './http/open-connections.js';
 import { serveEachConnectionInOrder } from './http/pipelining.js';
 import { registerRequestContext } from './http/request-context.js';
 import { registerRequestHeaderChecks } from './http/request-headers.js';
 import { oneSerializerPerSchema } from './http/response-serializers.js';
+import { cutStalledReaders } from './http/stalled-readers.js';
 import { traceIdOf } from './http/trace-id.js';
 import { answerConnect, answerUnparseable } from './http/unparseable-requests.js';
 import { lazyChildLoggers } from './logging/lazy-child-logger.js';
@@ -105,6 +106,15 @@ export async function buildApp({
 
   app.server.on('connect', answerConnect(logger));
   trackConnections(app.server);
+  cutStalledReaders(app.server, requestTimeoutMs);
+  // Every header Node parses is one the checks see (request-headers.ts, trace-id.ts, ...): past
+  // maxHeadersCount (2000) Node left a header out of request.headers while its parser still acted
+  // on it (a second Host, a Transfer-Encoding). Their total size stays bounded by maxHeaderSize.
+  app.server.maxHeadersCount = 0;
+  // A client that half-closes its side once it has sent its requests still gets their answers:
+  // by default Node aborted them at the FIN, unanswered, while a PATCH among them went on to commit.
+  // Node's http.Server has long had this switch; its types do not declare it (a test holds it to it).
+  (app.server as typeof app.server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   // Fastify parses text/plain by default; no endpoint here takes text, so such a body must be a 415.
   app.removeContentTypeParser('text/plain');
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { connect, Socket } from 'node:net';
 import {
   AUTHORIZATION_SERVER_METADATA_PATH,
   armingSettingsPath,
@@ -183,6 +183,20 @@ describe('requests outside the routes', () => {
       expect(body.error).toMatchObject({ code: 'bad_request', field: 'host', message });
     });
 
+    it('a second Host after 2,000 other headers is seen too, and refused', async () => {
+      // Node leaves headers past its maxHeadersCount (2000) out of request.headers, while its
+      // parser still acts on them: each check must see every header that fits in 16 KiB.
+      const filler = 'a:\r\n'.repeat(1990);
+      const answer = parse(
+        await exchange(
+          port,
+          `GET ${LIVENESS_PATH} HTTP/1.1\r\nhost: a\r\n${filler}host: b\r\nconnection: close\r\n\r\n`,
+        ),
+      );
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.body).error).toMatchObject({ code: 'bad_request', field: 'host' });
+    });
+
     it.each(['example.com', 'localhost:8080', '127.0.0.1:80', '[::1]:8080', 'a.b-c_d~e'])(
       'a host %s is served',
       async (host) => {
@@ -316,6 +330,28 @@ describe('requests outside the routes', () => {
 });
 
 /** Writes raw bytes on a fresh connection and reads until the server closes it. */
+describe('a client that stops reading its answers', () => {
+  it('is cut once nothing has gone to it for as long as a request may take to arrive', async () => {
+    const logged = await buildLoggedApp({ requestTimeoutMs: 1000 });
+    const socket = new Socket();
+    try {
+      const url = await logged.app.listen({ port: 0, host: '127.0.0.1' });
+      socket.connect(Number(new URL(url).port), '127.0.0.1');
+      socket.on('error', () => {}); // the cut resets it
+      socket.pause(); // reads nothing
+      // More answer than the kernel's buffers on both ends hold (~1.4 MB each).
+      socket.write('GET /docs/static/swagger-ui-bundle.js HTTP/1.1\r\nhost: x\r\n\r\n'.repeat(20));
+      const open = () =>
+        new Promise<number>((resolve) => logged.app.server.getConnections((_error, count) => resolve(count)));
+      await expect.poll(open, { timeout: 4000 }).toBe(1);
+      await expect.poll(open, { timeout: 10_000, interval: 200 }).toBe(0);
+    } finally {
+      socket.destroy();
+      await logged.close();
+    }
+  }, 20_000);
+});
+
 function exchange(port: number, bytes: string): Promise<string> {
   const socket = connect(port, '127.0.0.1');
   socket.write(bytes);

@@ -328,6 +328,39 @@ describe('the server process', () => {
     }
   });
 
+  it('on SIGTERM, a client reading many pipelined answers slowly gets every one of them, whole', async () => {
+    const { hostname, port } = new URL(server.url);
+    const socket = connect(Number(port), hostname);
+    await once(socket, 'connect');
+    const count = 200;
+    socket.write(`GET /openapi.json HTTP/1.1\r\nhost: ${hostname}\r\n\r\n`.repeat(count));
+    // ~40 KB an answer, read in chunks of at most 64 KiB every 40 ms: the answers take seconds,
+    // past the shutdown's 1 s grace, when Node's own closeIdleConnections cut the connection
+    // mid-answer.
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      socket.pause();
+      setTimeout(() => socket.resume(), 40);
+    });
+    socket.on('error', () => {});
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    await pause(200);
+    const exit = server.stop('SIGTERM');
+    try {
+      await closed;
+      // Each answer's status line follows the previous answer's body directly.
+      const statuses = text.match(/HTTP\/1\.1 \d{3}(?= [A-Z])/g) ?? [];
+      expect(statuses).toHaveLength(count);
+      expect(new Set(statuses)).toEqual(new Set(['HTTP/1.1 200']));
+      // The last answer arrived whole: the document it carries ends the text.
+      expect(text.trimEnd().endsWith('}')).toBe(true);
+      expect(await exit).toBe(0);
+    } finally {
+      server = await restarted(exit);
+    }
+  }, 30_000);
+
   it('a second signal during the shutdown exits at once, with code 1, and says so', async () => {
     const securityType = async () =>
       (

@@ -2,6 +2,9 @@ import type { Server } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
+import { answerInFlight } from './answer-in-flight.js';
+import { openConnectionsOf } from './open-connections.js';
+import { requestsWaitingOn } from './pipelining.js';
 
 /**
  * How long a keep-alive connection gets to bring its next request once the server stops
@@ -50,30 +53,53 @@ export async function closeGracefully(app: FastifyInstance, timeoutMs: number): 
  */
 function closeIdleAfterReading(server: Server): void {
   setImmediate(() => {
-    server.closeIdleConnections();
+    closeIdleConnections(server);
     closeConnectionsNeverUsed(server);
   });
 }
 
-const openConnections = new WeakMap<Server, Set<Socket>>();
-
 /**
- * Keeps the server's open connections, from its start: Node's closeIdleConnections takes a
- * connection that has not yet sent a byte for one waiting on its first request, and leaves it
- * open, so one a client opened ahead of need (a browser, a pool, a load balancer) would hold
- * every shutdown to SHUTDOWN_TIMEOUT_MS.
+ * Node's `closeIdleConnections`, but for a connection that still has answers to send. Node's takes
+ * a connection for idle once it is not reading a request and its answer has been ended, even
+ * while that answer's bytes are still being written and more pipelined requests wait behind it
+ * (requestsWaitingOn): a client reading a large answer slowly was cut off mid-answer, and its
+ * other requests went unanswered. Node keeps its list of connections, and which of them are
+ * reading a request, under a symbol of its own; without it, Node's own closeIdleConnections.
  */
-export function trackConnections(server: Server): void {
-  const open = new Set<Socket>();
-  openConnections.set(server, open);
-  server.on('connection', (socket: Socket) => {
-    open.add(socket);
-    socket.once('close', () => open.delete(socket));
-  });
+function closeIdleConnections(server: Server): void {
+  const idle = idleConnectionsOf(server);
+  if (!idle) {
+    server.closeIdleConnections();
+    return;
+  }
+  for (const { socket } of idle) {
+    const answer = answerInFlight(socket);
+    if (answer && !answer.writableEnded) continue;
+    if (socket.writableLength > 0 || requestsWaitingOn(socket) > 0) continue;
+    socket.destroy();
+  }
 }
 
+interface ConnectionsList {
+  idle(): { socket: Socket }[];
+}
+
+function idleConnectionsOf(server: Server): { socket: Socket }[] | undefined {
+  const key = Object.getOwnPropertySymbols(server).find(
+    (symbol) => symbol.description === 'http.server.connections',
+  );
+  const list = key === undefined ? undefined : (server as unknown as Record<symbol, unknown>)[key];
+  if (typeof (list as Partial<ConnectionsList> | undefined)?.idle !== 'function') return undefined;
+  return (list as ConnectionsList).idle();
+}
+
+/**
+ * Node's closeIdleConnections takes a connection that has not yet sent a byte for one waiting on
+ * its first request, and leaves it open, so one a client opened ahead of need (a browser, a pool,
+ * a load balancer) would hold every shutdown to SHUTDOWN_TIMEOUT_MS.
+ */
 function closeConnectionsNeverUsed(server: Server): void {
-  for (const socket of openConnections.get(server) ?? []) {
+  for (const socket of openConnectionsOf(server)) {
     if (socket.bytesRead === 0) socket.destroy();
   }
 }

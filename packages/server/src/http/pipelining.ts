@@ -1,4 +1,13 @@
+import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+
+/**
+ * How many requests read on one connection may wait for the answers before theirs. Past it, the
+ * connection is not read until half of them have had their turn.
+ */
+const MAX_WAITING = 32;
+
+const waitingOn = new WeakMap<Socket, number>();
 
 /**
  * A client may send its next requests on a connection without waiting for each answer
@@ -9,15 +18,57 @@ import type { FastifyInstance } from 'fastify';
  * answer waits behind another's on its connection waits to be handled too, so each connection's
  * requests are served one after another, in the order they came.
  *
+ * Node stops reading a connection once the answers queued on it hold too many bytes, against a
+ * flood of pipelined requests; requests that wait here have written nothing yet, so that guard
+ * never tripped, and a client that sent requests without reading any answer grew the server's
+ * memory without bound (3 GB) and froze it when it left. So this stops reading the connection
+ * itself while too many wait.
+ *
  * Nearly every request is first in line, and pays one property read for this.
  */
 export function serveEachConnectionInOrder(app: FastifyInstance): void {
-  app.addHook('onRequest', (_request, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     // Node gives a response the connection's socket when the answers before it have gone.
     if (reply.raw.socket !== null) {
       done();
       return;
     }
-    reply.raw.once('socket', () => done());
+    const socket = request.raw.socket;
+    const waiting = requestsWaitingOn(socket) + 1;
+    waitingOn.set(socket, waiting);
+    if (waiting > MAX_WAITING) stopReading(socket);
+    reply.raw.once('socket', () => {
+      const left = requestsWaitingOn(socket) - 1;
+      waitingOn.set(socket, left);
+      if (left <= MAX_WAITING / 2) readAgain(socket);
+      done();
+    });
   });
+}
+
+/** What Node's own guard uses (_http_server.js): its flag, and the parser it reads with. */
+type HttpSocket = Socket & { _paused?: boolean; parser?: { resume(): void } | null };
+
+/**
+ * Stops reading the connection as Node's guard does: its flag set, Node pauses the connection's
+ * parser too once the bytes it is parsing are done (the parser reads the socket directly, so
+ * pausing the socket alone would not stop it).
+ */
+function stopReading(socket: HttpSocket): void {
+  if (socket._paused) return;
+  socket._paused = true;
+  socket.pause();
+}
+
+/** Reads the connection again, as Node does once its guard lets go; not while its writes back up. */
+function readAgain(socket: HttpSocket): void {
+  if (!socket._paused || socket.writableNeedDrain) return;
+  socket._paused = false;
+  socket.parser?.resume();
+  socket.resume();
+}
+
+/** Requests read on this connection that wait for their turn (graceful-close.ts: not quiet). */
+export function requestsWaitingOn(socket: Socket): number {
+  return waitingOn.get(socket) ?? 0;
 }

@@ -2,6 +2,7 @@ import { TRACE_ID_HEADER } from '@chekt-partner/contract';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.js';
 import { isClosing } from './graceful-close.js';
+import { requestsWaitingOn } from './pipelining.js';
 
 /**
  * What every request's headers are checked for, first of all, in one callback-style hook: it runs
@@ -23,8 +24,10 @@ import { isClosing } from './graceful-close.js';
 export function registerRequestHeaderChecks(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(TRACE_ID_HEADER, request.id);
-    // Shutting down (closeGracefully): the connection closes after this answer.
-    if (isClosing(app.server)) reply.header('connection', 'close');
+    // Shutting down (closeGracefully): the connection closes after this answer, unless requests
+    // pipelined behind it wait for theirs; the last of them closes it.
+    if (isClosing(app.server) && requestsWaitingOn(request.raw.socket) === 0)
+      reply.header('connection', 'close');
     // traceIdOf made the caller's trace id the request id only if it is valid: a sent value that
     // is not the request id was refused there, and is refused here, without checking it twice.
     const sent = request.headers[TRACE_ID_HEADER];

@@ -1,8 +1,9 @@
-import { type IncomingMessage, maxHeaderSize, type ServerResponse, STATUS_CODES } from 'node:http';
+import { type IncomingMessage, maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ERROR_CODES, type ErrorCode, TRACE_ID_HEADER } from '@chekt-partner/contract';
 import type { ConnectionError, FastifyBaseLogger } from 'fastify';
 import { ApiError } from '../errors.js';
+import { answerInFlight } from './answer-in-flight.js';
 import { errorBody } from './error-handler.js';
 import { freshTraceId } from './trace-id.js';
 
@@ -97,10 +98,6 @@ function inBodyOfAnAnsweredRequest(socket: Socket): boolean {
 }
 
 /** The answer Node is writing on this connection now (its `_httpMessage`), if any. */
-function answerInFlight(socket: Socket): ServerResponse | null | undefined {
-  return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-}
-
 function apiErrorOf(error: ConnectionError): ApiError {
   if (error.code === 'HPE_HEADER_OVERFLOW' && requestLineOverflowed(error.rawPacket)) {
     return new ApiError('uri_too_long');
