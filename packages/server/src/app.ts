@@ -83,15 +83,15 @@ export async function buildApp({
     },
     requestTimeout: requestTimeoutMs,
     schemaController: { compilersFactory: { buildSerializer: oneSerializerPerSchema } },
-    // Never coerce "3" into 3 or drop unknown fields: a misspelt request must be a 400, not a silent 200.
-    // The schemas are the contract's constants, checked against the JSON Schema meta-schema by its
-    // tests (schemas.test.ts): compiling that meta-schema cost ~55 ms of every start on a slow host.
     // A body with a `__proto__` or `constructor.prototype` key is valid JSON: Fastify's default
     // answered it as malformed. Parsed as it is (JSON.parse makes such keys plain own properties),
     // it fails the schema, which takes no field but security_type, as an unknown field; no code
     // reads a body the schema has not accepted.
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
+    // Never coerce "3" into 3 or drop unknown fields: a misspelt request must be a 400, not a silent 200.
+    // The schemas are the contract's constants, checked against the JSON Schema meta-schema by its
+    // tests (schemas.test.ts): compiling that meta-schema cost ~55 ms of every start on a slow host.
     ajv: {
       customOptions: {
         coerceTypes: false,
