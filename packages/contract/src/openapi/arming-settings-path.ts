@@ -1,6 +1,6 @@
 import { BODY_ERROR_CODES, type ErrorCode } from '../errors.js';
 import { insufficientScopeMessage } from '../oauth.js';
-import { errorResponses } from './error-responses.js';
+import { errorResponses, REQUEST_ERRORS } from './error-responses.js';
 import {
   ARMING_SETTINGS_EXAMPLE,
   ARMING_SETTINGS_UPDATE_EXAMPLE,
@@ -15,8 +15,7 @@ export const ARMING_SETTINGS_TAG = 'Arming Settings';
 // What each operation can answer, in the server's precedence: 401, 403, 404, 412, then the body's 4xx.
 // GET has no body, so none of the body codes. The drift test holds the server to these lists.
 const AUTH_AND_LOOKUP_ERRORS: readonly ErrorCode[] = [
-  'invalid_trace_id',
-  'bad_request',
+  ...REQUEST_ERRORS,
   'unauthorized',
   'invalid_token',
   'forbidden',
@@ -24,7 +23,6 @@ const AUTH_AND_LOOKUP_ERRORS: readonly ErrorCode[] = [
   'dealer_not_found',
   'site_not_found',
   'precondition_failed',
-  'internal_error',
   'service_unavailable',
 ];
 

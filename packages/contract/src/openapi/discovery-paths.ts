@@ -1,15 +1,10 @@
-import type { ErrorCode } from '../errors.js';
 import { AUTHORIZATION_SERVER_METADATA_PATH, JWKS_PATH, LIVENESS_PATH, READINESS_PATH } from '../paths.js';
-import { errorResponses } from './error-responses.js';
+import { errorResponses, REQUEST_ERRORS } from './error-responses.js';
 import { parameterRef, traceIdHeader } from './headers.js';
 import { schemaRef } from './schemas.js';
 import type { JsonObject } from './types.js';
 
 export const DISCOVERY_TAG = 'Discovery';
-
-// What any request can be refused for before its route runs: a bad trace id, or a Host,
-// Authorization or Transfer-Encoding header that breaks HTTP's rules (bad_request).
-const REQUEST_ERRORS: readonly ErrorCode[] = ['invalid_trace_id', 'bad_request', 'internal_error'];
 export const OPERATIONS_TAG = 'Operations';
 
 /** The authorization server's public keys and metadata, and the operators' probes. */

@@ -4,6 +4,13 @@ import { headerRef, traceIdHeader } from './headers.js';
 import { schemaRef } from './schemas.js';
 import type { JsonObject } from './types.js';
 
+/**
+ * What any operation may answer before its route runs, besides its own errors: a bad trace id, a
+ * Host, Authorization or Transfer-Encoding header that breaks HTTP's rules (bad_request), and a
+ * failure of ours.
+ */
+export const REQUEST_ERRORS: readonly ErrorCode[] = ['invalid_trace_id', 'bad_request', 'internal_error'];
+
 /** The API reference's own words for the statuses it lists, with its "Solution" column. */
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request: the request is malformed or a value is invalid (security_type: use values 1-4 only)',

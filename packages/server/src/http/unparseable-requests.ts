@@ -97,7 +97,6 @@ function inBodyOfAnAnsweredRequest(socket: Socket): boolean {
   return !answerInFlight(socket) && incoming !== null && incoming !== undefined && !incoming.complete;
 }
 
-/** The answer Node is writing on this connection now (its `_httpMessage`), if any. */
 function apiErrorOf(error: ConnectionError): ApiError {
   if (error.code === 'HPE_HEADER_OVERFLOW' && requestLineOverflowed(error.rawPacket)) {
     return new ApiError('uri_too_long');

@@ -16,12 +16,17 @@ export function createDatabaseFilePrivately(file: string): void {
   }
 }
 
+/** The files a SQLite database in WAL mode is made of: its own, and the -wal and -shm beside it. */
+export function databaseFilesOf(file: string): string[] {
+  return [file, `${file}-wal`, `${file}-shm`];
+}
+
 /**
  * What to tell the operator when the database file, or its -wal or -shm file (the newest pages,
  * the key's among them, may be only there), is open to other users: one warning naming each.
  */
 export function databaseFileWarnings(file: string): string[] {
-  const open = [file, `${file}-wal`, `${file}-shm`].flatMap((path) => {
+  const open = databaseFilesOf(file).flatMap((path) => {
     const mode = modeOf(path);
     if (mode === undefined || (mode & 0o077) === 0) return [];
     return [`${path} (mode ${mode.toString(8).padStart(4, '0')})`];

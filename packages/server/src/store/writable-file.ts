@@ -1,4 +1,5 @@
 import { accessSync, constants, existsSync } from 'node:fs';
+import { databaseFilesOf } from './private-database-file.js';
 
 /**
  * Whether this process may write the SQLite database: its file and, in WAL mode, the -wal file
@@ -8,7 +9,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
  * (/readyz) says 503 while it lasts, as it does for a PostgreSQL that takes no writes.
  */
 export function isWritableDatabase(file: string): boolean {
-  return [file, `${file}-wal`, `${file}-shm`].every((path) => !existsSync(path) || isWritableFile(path));
+  return databaseFilesOf(file).every((path) => !existsSync(path) || isWritableFile(path));
 }
 
 function isWritableFile(path: string): boolean {
