@@ -460,6 +460,25 @@ describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token',
     await provisioning(server.store).revokeClient(doomed.clientId);
     expect(await msUntilStatus(() => call(server.url, EXAMPLE, { token }), 401, 6000)).toBeLessThan(5000);
   });
+
+  it('a token stopped by a revocation stays refused when its client is enabled again (serve --demo)', async () => {
+    const demo = (await provisioning(server.store).seedDemo()).client;
+    const revoked = await fetchToken(server.url, demo);
+    expect((await call(server.url, EXAMPLE, { token: revoked })).status).toBe(200);
+    await provisioning(server.store).revokeClient(demo.clientId);
+    const withRevokedToken = () => call(server.url, EXAMPLE, { token: revoked });
+    expect(await msUntilStatus(withRevokedToken, 401, 6000)).toBeLessThan(5000);
+
+    const enabled = (await provisioning(server.store).seedDemo()).client;
+    // A new token works once the server has seen the client enabled (its standing is cached)...
+    const withNewToken = async () =>
+      call(server.url, EXAMPLE, { token: await fetchToken(server.url, enabled) });
+    expect(await msUntilStatus(withNewToken, 200, 6000)).toBeLessThan(5000);
+    // ...and the token the revocation stopped is still refused.
+    const response = await withRevokedToken();
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
 });
 
 describe('the issuer without ISSUER_URL', () => {

@@ -1,7 +1,7 @@
 import { insufficientScopeMessage, type Scope } from '@chekt-partner/contract';
 import { ApiError } from '../errors.js';
-import type { AccessTokenVerifier } from '../oauth/access-tokens.js';
-import type { ClientDirectory, DealerAccess } from './client-directory.js';
+import type { AccessTokenVerifier, TokenClaims } from '../oauth/access-tokens.js';
+import type { ClientDirectory, ClientStanding, DealerAccess } from './client-directory.js';
 
 /** The authenticated caller of a partner endpoint. */
 export interface Caller {
@@ -25,6 +25,9 @@ export async function authenticateBearer(
   if (standing.status !== 'active') {
     throw new ApiError('invalid_token', { message: 'The client of this token has been revoked' });
   }
+  if (stoppedByRevocation(claims, standing)) {
+    throw new ApiError('invalid_token', { message: 'This token was issued before its client was revoked' });
+  }
   return { clientId: claims.clientId, scopes: claims.scopes, access: standing.access };
 }
 
@@ -40,8 +43,17 @@ export function recallCaller(
   const claims = recallCanonical(authorization, verifier);
   if (!claims) return undefined;
   const standing = directory.known(claims.clientId);
-  if (standing?.status !== 'active') return undefined;
+  if (standing?.status !== 'active' || stoppedByRevocation(claims, standing)) return undefined;
   return { clientId: claims.clientId, scopes: claims.scopes, access: standing.access };
+}
+
+/**
+ * A token issued before a revocation that has since been lifted stays refused. `iat` counts whole
+ * seconds, so a token issued in the second of the revocation counts as issued before it: after a
+ * revocation lifted within that same second, new tokens work from the next second on.
+ */
+function stoppedByRevocation(claims: TokenClaims, standing: ClientStanding & { status: 'active' }): boolean {
+  return standing.tokensValidFromMs !== undefined && claims.iat * 1000 < standing.tokensValidFromMs;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { findClient, listGrantedDealerIds } from '../store/repositories/clients.js';
+import { type ClientRow, findClient, listGrantedDealerIds } from '../store/repositories/clients.js';
 import type { Database } from '../store/schema.js';
 
 /** Which dealers a client may reach: every dealer (a platform partner) or a fixed set (a dealer app). */
@@ -8,7 +8,12 @@ export type DealerAccess =
   | { readonly kind: 'granted'; readonly dealerIds: ReadonlySet<number> };
 
 export type ClientStanding =
-  | { readonly status: 'active'; readonly access: DealerAccess }
+  | {
+      readonly status: 'active';
+      readonly access: DealerAccess;
+      /** Tokens issued before this (ms since the epoch) were stopped by a revocation since lifted. */
+      readonly tokensValidFromMs?: number;
+    }
   | { readonly status: 'revoked' }
   | { readonly status: 'unknown' };
 
@@ -66,9 +71,14 @@ export class ClientDirectory {
     const client = await findClient(this.db, clientId);
     if (!client) return { status: 'unknown' };
     if (client.revoked_at !== null) return { status: 'revoked' };
-    if (client.all_dealers === 1) return { status: 'active', access: { kind: 'all' } };
-    const dealerIds = new Set(await listGrantedDealerIds(this.db, clientId));
-    return { status: 'active', access: { kind: 'granted', dealerIds } };
+    const access = await this.accessOf(client);
+    if (client.tokens_valid_from === null) return { status: 'active', access };
+    return { status: 'active', access, tokensValidFromMs: Date.parse(client.tokens_valid_from) };
+  }
+
+  private async accessOf(client: ClientRow): Promise<DealerAccess> {
+    if (client.all_dealers === 1) return { kind: 'all' };
+    return { kind: 'granted', dealerIds: new Set(await listGrantedDealerIds(this.db, client.id)) };
   }
 }
 

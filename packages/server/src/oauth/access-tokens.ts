@@ -9,6 +9,8 @@ import { SIGNING_ALG, type SigningKeys } from './signing-keys.js';
 export interface TokenClaims {
   readonly clientId: string;
   readonly scopes: ReadonlySet<Scope>;
+  /** Issued at, seconds since the epoch. */
+  readonly iat: number;
   /** Expiry, seconds since the epoch. */
   readonly exp: number;
 }
@@ -115,7 +117,12 @@ export class AccessTokenVerifier {
       const clientId = payload.client_id;
       if (typeof clientId !== 'string' || clientId !== payload.sub)
         throw invalidToken('Malformed token claims');
-      return { clientId, scopes: parseScopes(payload.scope), exp: payload.exp as number };
+      return {
+        clientId,
+        scopes: parseScopes(payload.scope),
+        iat: payload.iat as number,
+        exp: payload.exp as number,
+      };
     } catch (error) {
       if (error instanceof ApiError) throw error;
       throw invalidToken(describeJoseFailure(error), error);

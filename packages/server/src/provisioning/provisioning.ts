@@ -119,6 +119,7 @@ export class Provisioning {
       all_dealers: dealers === 'all' ? (1 as const) : (0 as const),
       created_at: this.now().toISOString(),
       revoked_at: null,
+      tokens_valid_from: null,
     };
     await this.db.transaction().execute((trx) => insertClient(trx, row, dealers === 'all' ? [] : dealers));
     return { clientId, clientSecret, name, dealerIds: dealers };
@@ -167,6 +168,7 @@ export class Provisioning {
           all_dealers: 0,
           created_at: this.now().toISOString(),
           revoked_at: null,
+          tokens_valid_from: null,
         },
         [DEMO.dealerId],
       );

@@ -100,6 +100,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.dropIndex('arming_history_site_idx').execute();
       },
     },
+
+    // A client enabled again after a revocation (`serve --demo` does it) keeps the time it was
+    // revoked, so the tokens that revocation stopped do not work again.
+    '0003_client_tokens_valid_from': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('clients').addColumn('tokens_valid_from', 'text').execute();
+      },
+    },
   };
 }
 

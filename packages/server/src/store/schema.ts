@@ -40,6 +40,11 @@ export interface ClientsTable {
   all_dealers: 0 | 1;
   created_at: string;
   revoked_at: string | null;
+  /**
+   * When the client's last revocation was lifted (`serve --demo` enables its client again), the
+   * time of that revocation: tokens issued before it stay refused. Null otherwise.
+   */
+  tokens_valid_from: string | null;
 }
 
 export interface ClientDealerGrantsTable {

@@ -54,7 +54,11 @@ describe('three stateless instances on one PostgreSQL', () => {
       .orderBy('name' as never)
       .execute();
     // Each migration recorded exactly once, though three instances raced to apply it.
-    expect(migrations).toEqual([{ name: '0001_initial' }, { name: '0002_history_chain' }]);
+    expect(migrations).toEqual([
+      { name: '0001_initial' },
+      { name: '0002_history_chain' },
+      { name: '0003_client_tokens_valid_from' },
+    ]);
     const jwks = await Promise.all(instances.map((instance) => call(instance.url, '/.well-known/jwks.json')));
     for (const answer of jwks) expect(answer.body).toEqual(jwks[0]?.body);
   });

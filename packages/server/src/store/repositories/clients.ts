@@ -49,7 +49,11 @@ export async function revokeClient(db: Kysely<Database>, clientId: string, now: 
   return true;
 }
 
-/** A new secret for the client, which also lifts a revocation: `serve --demo` prints working credentials. */
+/**
+ * A new secret for the client, which also lifts a revocation: `serve --demo` prints working
+ * credentials. The tokens the revocation stopped stay stopped: from then on only tokens issued
+ * after it count (tokens_valid_from).
+ */
 export async function updateClientSecret(
   db: Kysely<Database>,
   clientId: string,
@@ -57,7 +61,11 @@ export async function updateClientSecret(
 ): Promise<void> {
   await db
     .updateTable('clients')
-    .set({ secret_hash: secretHash, revoked_at: null })
+    .set((eb) => ({
+      secret_hash: secretHash,
+      revoked_at: null,
+      tokens_valid_from: eb.fn.coalesce('revoked_at', 'tokens_valid_from'),
+    }))
     .where('id', '=', clientId)
     .execute();
 }
