@@ -112,6 +112,18 @@ describe('POST /oauth/token (RFC 6749 §4.4 client credentials)', () => {
     expect(noScope.body).toMatchObject({ scope: 'arming_settings:read arming_settings:write' });
   });
 
+  it('a parameter it does not know is ignored (RFC 6749 §3.2), even sent more than once (RFC 8707 resource)', async () => {
+    const credentials = form({
+      grant_type: 'client_credentials',
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+    });
+    for (const extra of ['resource=https%3A%2F%2Fa.example', 'resource=https%3A%2F%2Fa.example&resource=b']) {
+      const response = await tokenRequest(server.url, `${credentials}&${extra}`);
+      expect(response.status, extra).toBe(200);
+    }
+  });
+
   it('a narrower scope can be asked for, and is enforced (403 insufficient_scope)', async () => {
     const readOnly = await fetchToken(server.url, client, 'arming_settings:read');
     expect((await call(server.url, EXAMPLE, { token: readOnly })).status).toBe(200);
@@ -253,17 +265,11 @@ describe('POST /oauth/token (RFC 6749 §4.4 client credentials)', () => {
 
     it('error_description holds only the characters RFC 6749 §5.2 allows, whatever the request echoed', async () => {
       const allowed = /^[\x20-\x21\x23-\x5B\x5D-\x7E]*$/;
-      const answers = [
-        await tokenRequest(server.url, form({ ...valid(), scope: 'café"\\\t\x01' })),
-        await tokenRequest(server.url, `${form(valid())}&na%22me%5C%E2%82%AC=1&na%22me%5C%E2%82%AC=2`),
-      ];
-      for (const answer of answers) {
-        expect(answer.status).toBe(400);
-        const description = String((answer.body as { error_description: string }).error_description);
-        expect(description).toMatch(allowed);
-        expect(description.length).toBeGreaterThan(10);
-      }
-      expect(answers[0]?.body).toMatchObject({ error_description: "Unknown scope: caf?'???" });
+      const answer = await tokenRequest(server.url, form({ ...valid(), scope: 'café"\\\t\x01' }));
+      expect(answer.status).toBe(400);
+      const description = String((answer.body as { error_description: string }).error_description);
+      expect(description).toMatch(allowed);
+      expect(description).toBe("Unknown scope: caf?'???");
     });
 
     it('invalid_scope, also for the names every JavaScript object has', async () => {

@@ -53,14 +53,20 @@ function requireFormEncoding(contentType: string | undefined): void {
   throw new OAuthError('invalid_request', 'The token request must be application/x-www-form-urlencoded');
 }
 
+/** The parameters this endpoint reads: §3.2's rules below are about these. */
+const TOKEN_REQUEST_PARAMS = new Set(['grant_type', 'client_id', 'client_secret', 'scope']);
+
 /**
  * §3.2: "Request and response parameters MUST NOT be included more than once", and "Parameters
- * sent without a value MUST be treated as if they were omitted from the request."
+ * sent without a value MUST be treated as if they were omitted from the request." Any other
+ * parameter "MUST" be ignored, repeated or not: an extension may repeat its own (RFC 8707's
+ * `resource`, for one token meant for several servers).
  */
 function singleValuedParams(body: unknown): Record<string, string> {
   if (body === null || typeof body !== 'object') return {};
   const params: Record<string, string> = {};
   for (const [name, value] of Object.entries(body)) {
+    if (!TOKEN_REQUEST_PARAMS.has(name)) continue;
     if (Array.isArray(value))
       throw new OAuthError('invalid_request', `The parameter ${name} was sent more than once`);
     if (typeof value === 'string' && value !== '') params[name] = value;
