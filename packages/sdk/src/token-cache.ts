@@ -15,6 +15,7 @@ const REFRESH_MARGIN_SHARE = 0.1;
 interface CachedToken {
   value: string;
   refreshAtMs: number;
+  expiresAtMs: number;
 }
 
 /**
@@ -25,6 +26,8 @@ interface CachedToken {
  *   start their own.
  * - Generation counter: `invalidate` starts a new generation; a fetch begun in an older one still
  *   answers its own callers but may not overwrite the cache, so a stale token never replaces a newer one.
+ * - Renewal ahead of expiry is a precaution: when it fails (the token endpoint down for a moment),
+ *   the token it was to replace is still used until it expires, and the next call tries again.
  */
 export class TokenCache {
   #cached: CachedToken | undefined;
@@ -63,13 +66,28 @@ export class TokenCache {
     try {
       const grant = await this.fetchGrant(traceId);
       if (generation === this.#generation) {
-        this.#cached = { value: grant.accessToken, refreshAtMs: refreshAt(grant) };
+        this.#cached = {
+          value: grant.accessToken,
+          refreshAtMs: refreshAt(grant),
+          expiresAtMs: expiresAt(grant),
+        };
       }
       return grant.accessToken;
+    } catch (error) {
+      const current = this.#cached;
+      // Not after `invalidate`: a token the API rejected is no fallback, however long it had left.
+      if (generation === this.#generation && current && this.now() < current.expiresAtMs)
+        return current.value;
+      throw error;
     } finally {
       if (generation === this.#generation) this.#pending = undefined;
     }
   }
+}
+
+function expiresAt(grant: AccessTokenGrant): number {
+  if (grant.expiresInSeconds === undefined) return Number.POSITIVE_INFINITY;
+  return grant.requestedAtMs + grant.expiresInSeconds * 1000;
 }
 
 function refreshAt(grant: AccessTokenGrant): number {

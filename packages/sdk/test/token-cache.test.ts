@@ -92,6 +92,42 @@ describe('TokenCache', () => {
     expect(await cache.token()).toBe('fresh'); // ...but the cache keeps the newer token
   });
 
+  it('keeps using a token that has not expired when renewing it ahead of expiry fails', async () => {
+    let now = 0;
+    const { pending, fetchGrant, grant } = manualFetches();
+    const cache = new TokenCache(fetchGrant, () => now);
+    const first = cache.token();
+    pending[0]?.resolve(grant('current', 100));
+    await first;
+    now = 95_000; // past the renewal point (90 s), before expiry (100 s)
+    const renewal = cache.token();
+    pending[1]?.reject(new Error('token endpoint down'));
+    expect(await renewal).toBe('current');
+    const nextRenewal = cache.token(); // the next call tries to renew again
+    expect(pending).toHaveLength(3);
+    pending[2]?.resolve(grant('renewed', 100, now));
+    expect(await nextRenewal).toBe('renewed');
+  });
+
+  it('fails a call when the token has expired and cannot be renewed', async () => {
+    let now = 0;
+    const { pending, fetchGrant, grant } = manualFetches();
+    const cache = new TokenCache(fetchGrant, () => now);
+    const first = cache.token();
+    pending[0]?.resolve(grant('current', 100));
+    await first;
+    now = 100_000;
+    const renewal = cache.token();
+    pending[1]?.reject(new Error('token endpoint down'));
+    await expect(renewal).rejects.toThrow('token endpoint down');
+    // A token the API rejected is not fallen back on either.
+    now = 95_000;
+    cache.invalidate('current');
+    const afterRejection = cache.token();
+    pending[2]?.reject(new Error('token endpoint down'));
+    await expect(afterRejection).rejects.toThrow('token endpoint down');
+  });
+
   it('keeps a token without expires_in until it is rejected', async () => {
     let now = 0;
     const { pending, fetchGrant } = manualFetches();
