@@ -123,7 +123,9 @@ function issuerUrl(text: string | undefined): string | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigError(`ISSUER_URL must be an http(s) URL, got "${text}"`);
   }
-  if (url.search || url.hash) throw new ConfigError('ISSUER_URL must not have a query or fragment');
+  // The text, not url.search and url.hash: those are empty for a bare '?' or '#', which would still
+  // end the issuer and put every endpoint named after it (`<issuer>/oauth/token`) in the query.
+  if (/[?#]/.test(text)) throw new ConfigError('ISSUER_URL must not have a query or fragment');
   return text.replace(/\/+$/, '');
 }
 

@@ -47,6 +47,9 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ ISSUER_URL: 'not a url' }, 'ISSUER_URL'],
     [{ ISSUER_URL: 'ftp://x' }, 'ISSUER_URL'],
+    // RFC 8414 §2: no query or fragment, not even an empty one (the endpoints would follow it).
+    [{ ISSUER_URL: 'https://partner.example.com/?' }, 'ISSUER_URL'],
+    [{ ISSUER_URL: 'https://partner.example.com#' }, 'ISSUER_URL'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ SQLITE_MMAP_MB: '2048' }, 'SQLITE_MMAP_MB'],
     [{ SQLITE_MMAP_MB: '-1' }, 'SQLITE_MMAP_MB'],
