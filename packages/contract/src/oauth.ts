@@ -8,12 +8,12 @@ export const SCOPES = {
 export type Scope = keyof typeof SCOPES;
 export const ALL_SCOPES = Object.keys(SCOPES) as Scope[];
 
-/** One of SCOPES' own names: `in` would also take `constructor`, `toString` and `__proto__`. */
 /** What a token without the operation's scope is told (403 insufficient_scope). */
 export function insufficientScopeMessage(scope: Scope): string {
   return `This operation needs the ${scope} scope`;
 }
 
+/** One of SCOPES' own names: `in` would also take `constructor`, `toString` and `__proto__`. */
 export function isScope(name: string): name is Scope {
   return Object.hasOwn(SCOPES, name);
 }
