@@ -112,19 +112,28 @@ function databaseUrl(text: string): string {
   );
 }
 
+/**
+ * The issuer is used as written, not as the URL parser would normalise it: every token's `iss` and
+ * every URL of the metadata (RFC 8414) start with this text. So what the parser forgives and would
+ * still leave in that text is refused: spaces (a trailing one from a .env file or a YAML value), a
+ * `?` or `#` even with nothing after it, a scheme without `//`, and credentials, which would be
+ * published in every token (and fetch refuses a URL that holds them).
+ */
 function issuerUrl(text: string | undefined): string | undefined {
   if (text === undefined || text === '') return undefined;
+  if (/\s/.test(text))
+    throw new ConfigError(`ISSUER_URL must not contain spaces, got ${JSON.stringify(text)}`);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     throw new ConfigError(`ISSUER_URL must be an absolute http(s) URL, got "${text}"`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+  if (!/^https?:\/\//i.test(text)) {
     throw new ConfigError(`ISSUER_URL must be an http(s) URL, got "${text}"`);
   }
-  // The text, not url.search and url.hash: those are empty for a bare '?' or '#', which would still
-  // end the issuer and put every endpoint named after it (`<issuer>/oauth/token`) in the query.
+  if (url.username !== '' || url.password !== '')
+    throw new ConfigError('ISSUER_URL must not contain credentials');
   if (/[?#]/.test(text)) throw new ConfigError('ISSUER_URL must not have a query or fragment');
   return text.replace(/\/+$/, '');
 }
