@@ -34,9 +34,12 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 /** Flags (already named like the variables) win over the environment. */
 export function loadConfig(env: Environment, overrides: Partial<Record<keyof Config, string>> = {}): Config {
   const read = (key: keyof Config, envName: string): string | undefined => overrides[key] ?? env[envName];
+  // A bad value is named as it was given: after `serve --port 70000` there is no PORT to go and fix.
+  const named = (key: keyof Config, envName: string, flag: string): string =>
+    overrides[key] === undefined ? envName : flag;
   const config: Config = {
-    port: integerIn('PORT', read('port', 'PORT') ?? '8080', 0, 65535),
-    host: nonEmpty('HOST', read('host', 'HOST') ?? '127.0.0.1'),
+    port: integerIn(named('port', 'PORT', '--port'), read('port', 'PORT') ?? '8080', 0, 65535),
+    host: nonEmpty(named('host', 'HOST', '--host'), read('host', 'HOST') ?? '127.0.0.1'),
     databaseUrl: configuredDatabaseUrl(env, overrides.databaseUrl),
     tokenTtlSeconds: integerIn(
       'TOKEN_TTL_SECONDS',

@@ -543,9 +543,9 @@ describe('the operator CLI, chekt-partner', () => {
     }
   });
 
-  it('serve: a bad flag value stops with exit 2 and names the setting', () => {
+  it('serve: a bad flag value stops with exit 2 and names the flag it came from', () => {
     const result = runCli(['serve', '--port', 'eighty', '--db', database.url]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('PORT');
+    expect(result.stderr).toContain('--port must be an integer from 0 to 65535, got "eighty"');
   });
 });

@@ -82,6 +82,14 @@ describe('configuration', () => {
     }
   });
 
+  it('names the flag, not the variable, when the bad value came from the flag', () => {
+    expect(() => loadConfig({}, { port: '70000' })).toThrow(
+      '--port must be an integer from 0 to 65535, got "70000"',
+    );
+    expect(() => loadConfig({}, { host: ' ' })).toThrow('--host must not be empty');
+    expect(() => loadConfig({ PORT: '70000' })).toThrow('PORT must be an integer');
+  });
+
   it('warns when it listens on every address and can only name localhost as the issuer', () => {
     expect(configWarnings(loadConfig({}))).toEqual([]);
     for (const host of ['0.0.0.0', '::']) {
