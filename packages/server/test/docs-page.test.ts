@@ -57,6 +57,25 @@ describe.skipIf(!hasChromium || testBackend() !== 'sqlite')('the API reference p
     expect(browser.foreignRequests).toEqual([]);
   });
 
+  // The token endpoint answers a wrong secret 401 with `WWW-Authenticate: Basic` (RFC 6749 §5.2), a
+  // challenge a browser takes up itself with its own login dialog (headless: a request that never
+  // ends) unless the page's requests leave credentials out.
+  it('shows a wrong secret refused in the page, not as the browser login dialog', async () => {
+    const errorsBefore = pageErrors.length;
+    await page.locator('.auth-wrapper button.authorize').click();
+    const oauth2 = page.locator('.auth-container').filter({ hasText: 'oauth2' });
+    await oauth2.locator('input[data-name="clientId"]').fill(demo.client_id);
+    await oauth2.locator('input[data-name="clientSecret"]').fill('not-the-secret');
+    await oauth2.locator('button.modal-btn.authorize').click();
+    await expect
+      .poll(() => oauth2.locator('.errors').allInnerTexts(), { timeout: 5000 })
+      .toEqual([expect.stringContaining('invalid_client')]);
+    await oauth2.locator('button.btn-done').click();
+    // The browser logs the refused request itself: that line is expected, no other.
+    const refused = pageErrors.splice(errorsBefore);
+    expect(refused).toEqual([expect.stringContaining('401 (Unauthorized)')]);
+  });
+
   it('authorizes with the demo client through the token endpoint', async () => {
     await page.locator('.auth-wrapper button.authorize').click();
     const oauth2 = page.locator('.auth-container').filter({ hasText: 'oauth2' });

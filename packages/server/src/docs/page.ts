@@ -27,6 +27,11 @@ export const DOCS_HTML = `<!doctype html>
 
 // validatorUrl: null, or Swagger UI would send the document to an online validator.
 // tryItOutEnabled: the page exists to run requests against this server, so skip a click.
+// requestInterceptor: the token endpoint refuses a wrong secret with 401 and `WWW-Authenticate:
+// Basic` (RFC 6749 §5.2 requires the challenge), and a browser answers that challenge itself, with
+// its own login dialog, unless the request leaves out credentials (Fetch's "omit" mode). Nothing
+// here uses cookies or the browser's logins, so every request leaves them out, and a mistyped
+// secret shows the token endpoint's own error in the page.
 export const DOCS_INIT_SCRIPT = `window.ui = SwaggerUIBundle({
   url: ${JSON.stringify(OPENAPI_PATH)},
   dom_id: '#swagger-ui',
@@ -37,6 +42,10 @@ export const DOCS_INIT_SCRIPT = `window.ui = SwaggerUIBundle({
   showExtensions: true,
   persistAuthorization: false,
   oauth2RedirectUrl: window.location.origin + ${JSON.stringify(`${DOCS_ASSETS_PREFIX}oauth2-redirect.html`)},
+  requestInterceptor: (request) => {
+    request.credentials = 'omit';
+    return request;
+  },
 });
 `;
 
