@@ -6,8 +6,13 @@ import { requestAccessToken } from './token-endpoint.js';
 import type { TransportSettings } from './transport.js';
 
 export interface ChektPartnerClientOptions {
-  clientId: string;
-  clientSecret: string;
+  /**
+   * The partner client's OAuth credentials. `undefined` is allowed so that an environment variable
+   * goes in as it is (`clientId: process.env.CHEKT_CLIENT_ID`, as the README shows) under `strict`:
+   * unset or empty, it is refused here with a TypeError naming it, before anything is sent.
+   */
+  clientId: string | undefined;
+  clientSecret: string | undefined;
   /** Where the API is, e.g. `https://api.chekt.com` (no `/partner/v1`). */
   baseUrl: string;
   /** The OAuth token endpoint; default `${baseUrl}/oauth/token`. */

@@ -84,6 +84,16 @@ describe('happy paths', () => {
     ).not.toThrow();
   });
 
+  it("takes the README's process.env credentials as they are, and refuses them unset", () => {
+    const unset: string | undefined = process.env.CHEKT_SDK_TEST_VARIABLE_NEVER_SET;
+    expect(() => new ChektPartnerClient({ clientId: unset, clientSecret: 'x', baseUrl: api.url })).toThrow(
+      'clientId must be a non-empty string',
+    );
+    expect(() => new ChektPartnerClient({ clientId: 'x', clientSecret: unset, baseUrl: api.url })).toThrow(
+      'clientSecret must be a non-empty string',
+    );
+  });
+
   it('never quotes credentials from a base URL, even one that does not parse', () => {
     for (const baseUrl of [
       'http://demo-client:TOPSECRET@127.0.0.1:99999',
