@@ -371,6 +371,18 @@ describe('the operator CLI, chekt-partner', () => {
     const swallowedDealer = cli('client', 'add', '--name', 'x', '--dealer', '--json');
     expect(swallowedDealer.status).toBe(2);
     expect(JSON.parse(swallowedDealer.stdout).error.code).toBe('usage');
+    // Before commander's own checks, which would blame the flag swallowed or the word after it.
+    const swallowedRequired = cli('site', 'add', '--dealer', '--external-id', 'x', '--name', 'y', '--json');
+    expect(swallowedRequired.status).toBe(2);
+    expect(JSON.parse(swallowedRequired.stdout)).toEqual({
+      error: {
+        code: 'usage',
+        message: '--dealer needs a value, but the next word is the flag --external-id',
+      },
+    });
+    const swallowedDb = cli('dealer', 'add', '5150', '--name', '--db', database.url);
+    expect(swallowedDb.status).toBe(2);
+    expect(swallowedDb.stderr).toContain('--name needs a value, but the next word is the flag --db');
     // Nothing was added.
     expect(cli('dealer', 'add', '5150', '--name', 'Later', '--json').status).toBe(0);
   });

@@ -22,7 +22,10 @@ function buildProgram(env: Environment): Command {
   registerDealerCommands(program, env);
   registerSiteCommands(program, env);
   registerClientCommands(program, env);
-  for (const command of allCommands(program)) command.exitOverride();
+  for (const command of allCommands(program)) {
+    command.exitOverride();
+    refuseFlagsTakenAsValues(command);
+  }
   return program;
 }
 
@@ -33,19 +36,17 @@ function allCommands(command: Command): Command[] {
 async function main(argv: string[]): Promise<number> {
   // The one read of the environment: configuration comes from here and the flags, nowhere else.
   const program = buildProgram(process.env);
-  // Whether --json was given, as commander read it (refuseFlagsTakenAsValues says when it was swallowed).
+  // Whether --json was given, as commander read it.
   let json: boolean | undefined;
   program.hook('preAction', (_program, command) => {
     json = command.opts().json === true;
-    refuseFlagsTakenAsValues(command, () => {
-      json = true;
-    });
   });
   try {
     await program.parseAsync(argv);
     return 0;
   } catch (error) {
-    // A call commander refused never reached an action: then the word itself is all there is.
+    // A call refused while it was read never reached an action: then the word itself is all
+    // there is (a --json taken as another option's value included).
     return report(
       failureOf(error),
       json ?? argv.some((arg) => arg === '--json' || arg.startsWith('--json=')),
@@ -57,16 +58,17 @@ async function main(argv: string[]): Promise<number> {
  * Commander gives an option that needs a value whatever word comes next, a flag included: with an
  * empty `$NAME`, `dealer add 5 --name $NAME --json` would add a dealer named "--json" and print
  * text to a script that asked for JSON. No value here starts with `--`: such a word is a flag,
- * and the option it follows was given no value. (`onJson`: the flag swallowed was --json.)
+ * and the option it follows was given no value. Refused as commander reads the value, before its
+ * own checks: with `site add --dealer --external-id x`, those would report the flag swallowed as
+ * "required option '--external-id <id>' not specified", of a command line that has it.
  */
-function refuseFlagsTakenAsValues(command: Command, onJson: () => void): void {
+function refuseFlagsTakenAsValues(command: Command): void {
   for (const option of command.options) {
-    const value: unknown = command.getOptionValue(option.attributeName());
-    const values = Array.isArray(value) ? value : [value];
-    const flag = values.find((word): word is string => typeof word === 'string' && word.startsWith('--'));
-    if (flag === undefined) continue;
-    if (flag === '--json' || flag.startsWith('--json=')) onJson();
-    throw new UsageError(`${option.long} needs a value, but the next word is the flag ${flag}`);
+    if (!option.required && !option.optional) continue;
+    command.on(`option:${option.name()}`, (value: unknown) => {
+      if (typeof value === 'string' && value.startsWith('--'))
+        throw new UsageError(`${option.long} needs a value, but the next word is the flag ${value}`);
+    });
   }
 }
 
