@@ -225,7 +225,9 @@ describe('the operator CLI, chekt-partner', () => {
     expect(runCli(['--help']).status).toBe(0);
   });
 
-  it('site add stops with exit 1 once no site id is left below the largest the API can address', async () => {
+  it('site add stops with exit 1 once the largest site id is taken, free ids below it or not', async () => {
+    // The help says what the default is: one above the largest, not the lowest id still free.
+    expect(runCli(['site', 'add', '--help']).stdout).toContain('(default: largest so far + 1)');
     const fullDb = await createTestDatabase();
     try {
       const onFull = (...args: string[]) => runCli([...args, '--db', fullDb.url]);

@@ -26,7 +26,7 @@ export function registerSiteCommands(program: Command, env: Environment): void {
       .requiredOption('--dealer <dealerId>', 'the dealer the site belongs to')
       .requiredOption('--external-id <id>', "the partner's own site identifier (unique per dealer)")
       .requiredOption('--name <name>', 'the site name')
-      .option('--site-id <n>', 'the CHeKT site ID (default: the next free one)')
+      .option('--site-id <n>', 'the CHeKT site ID (default: largest so far + 1)')
       .option(
         '--security-type <type>',
         '1-4 or primary-bridge|individual-bridge|video|alarm-com (default 1)',
