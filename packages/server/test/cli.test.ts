@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,8 +160,14 @@ describe('the operator CLI, chekt-partner', () => {
       const banner = server.stderr.join('\n');
       expect(banner).toContain('client_id:     demo-client');
       expect(banner).toMatch(
-        /curl http:\/\/127\.0\.0\.1:\d+\/partner\/v1\/dealers\/12345\/sites\/1\/arming-settings/,
+        /curl "http:\/\/127\.0\.0\.1:\d+\/partner\/v1\/dealers\/12345\/sites\/1\/arming-settings"/,
       );
+      // The command as pasted into a shell.
+      const tryIt = /Try it:\n([\s\S]*?)\n\n/.exec(banner)?.[1] as string;
+      expect(JSON.parse(execFileSync('bash', ['-c', tryIt], { encoding: 'utf8' }))).toMatchObject({
+        site_id: 1,
+        security_type: 1,
+      });
       const secret = /client_secret: (\S+)/.exec(banner)?.[1] as string;
       const token = await fetchToken(server.url, { clientId: 'demo-client', clientSecret: secret });
       const read = await call(server.url, '/partner/v1/dealers/12345/sites/1/arming-settings', { token });

@@ -85,11 +85,12 @@ function printDemo(url: string, client: NewClient, json: boolean): void {
     process.stdout.write(`${JSON.stringify(document)}\n`);
     return;
   }
+  // The URLs quoted: zsh reads an unquoted `[::1]` (serve --host ::1) as a glob and refuses the line.
   const curl = [
-    `TOKEN=$(curl -s -X POST ${url}${TOKEN_PATH} \\`,
+    `TOKEN=$(curl -s -X POST "${url}${TOKEN_PATH}" \\`,
     `  -d grant_type=client_credentials -d client_id=${client.clientId} -d client_secret=${client.clientSecret} \\`,
     `  | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
-    `curl ${url}${path} -H "Authorization: Bearer $TOKEN"`,
+    `curl "${url}${path}" -H "Authorization: Bearer $TOKEN"`,
   ].join('\n');
   process.stderr.write(
     `\nDemo data ready: dealer ${DEMO.dealerId}, site ${DEMO.siteId} "${DEMO.siteName}".\n` +
