@@ -51,6 +51,24 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
     ]);
   });
 
+  it.each([
+    ['3.0', 3],
+    ['30e-1', 3],
+    ['0.4e1', 4],
+    ['1.000E+0', 1],
+    ['200e-2', 2],
+  ])('PATCH takes a security type written as %s, an integer in any JSON form', async (written, type) => {
+    await patchJson(server.url, EXAMPLE, token, { security_type: type === 1 ? 2 : 1 });
+    const response = await patchWith(
+      EXAMPLE,
+      { 'content-type': 'application/json' },
+      `{"security_type":${written}}`,
+    );
+    expect(response.status).toBe(200);
+    expect((response.body as { security_type: number }).security_type).toBe(type);
+    expect(await stored()).toBe(type);
+  });
+
   it.each(SECURITY_TYPE_VALUES)(
     'PATCH to security type %i answers the new value, stores it and GET shows it',
     async (type) => {
@@ -114,6 +132,38 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
         'unknown_field',
         'constructor',
       ],
+      // RFC 8259 §4 leaves repeated names to each parser (JSON.parse keeps the last): ambiguous.
+      ['a field sent twice', '{"security_type":3,"security_type":4}', 400, 'invalid_body', 'security_type'],
+      [
+        'a field sent twice, once escaped',
+        '{"security_type":3, "secu\\u0072ity_type":4}',
+        400,
+        'invalid_body',
+        'security_type',
+      ],
+      [
+        'a field sent twice, first invalid',
+        '{"security_type":"x","security_type":4}',
+        400,
+        'invalid_body',
+        'security_type',
+      ],
+      // Not integers, though JSON.parse rounds them to one (a double holds ~16 digits).
+      [
+        '3.0000000000000001',
+        '{"security_type":3.0000000000000001}',
+        400,
+        'invalid_security_type',
+        'security_type',
+      ],
+      [
+        '3.9999999999999999',
+        '{"security_type": 3.9999999999999999 }',
+        400,
+        'invalid_security_type',
+        'security_type',
+      ],
+      ['1e-400', '{"security_type":1e-400}', 400, 'invalid_security_type', 'security_type'],
       ['a JSON array body', '[]', 400, 'invalid_body', undefined],
       ['a JSON null body', 'null', 400, 'invalid_body', undefined],
       ['a JSON number body', '3', 400, 'invalid_body', undefined],

@@ -74,7 +74,7 @@ export function armingSettingsPathItem(): JsonObject {
       security: [{ oauth2: ['arming_settings:write'] }],
       requestBody: {
         required: true,
-        description: 'The new security type; no other field is accepted',
+        description: 'The new security type, sent once; no other field is accepted',
         content: {
           'application/json': {
             schema: schemaRef('ArmingSettingsUpdate'),

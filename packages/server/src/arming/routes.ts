@@ -26,6 +26,7 @@ import { evaluatePreconditions } from '../http/preconditions.js';
 import type { AccessTokenVerifier } from '../oauth/access-tokens.js';
 import type { SiteSummary } from '../store/repositories/sites.js';
 import { type ArmingService, toArmingSettings } from './service.js';
+import { parseUpdateBodies } from './update-body.js';
 
 export interface ArmingRoutesOptions {
   service: ArmingService;
@@ -55,6 +56,8 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
   app,
   { service, verifier, directory },
 ) => {
+  parseUpdateBodies(app);
+
   /**
    * An onRequest hook that settles who may do what, then hands over to `next`. Callback-style,
    * with a `then` where it must wait: every GET comes through here, and an async hook costs two
