@@ -109,6 +109,17 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
     expect(Date.now() - Date.parse(String(newest?.changed_at))).toBeLessThan(60_000);
   });
 
+  it('no cache may store the settings: GET, HEAD, PATCH and a 304 say Cache-Control: no-store', async () => {
+    const answers = [
+      await call(server.url, EXAMPLE, { token }),
+      await call(server.url, EXAMPLE, { method: 'HEAD', token }),
+      await patchJson(server.url, EXAMPLE, token, { security_type: 2 }),
+      await call(server.url, EXAMPLE, { token, headers: { 'if-none-match': '*' } }),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 304]);
+    for (const answer of answers) expect(answer.headers.get('cache-control')).toBe('no-store');
+  });
+
   describe('every rejected body gets a clear error, a stable code, and changes nothing', () => {
     const cases: Array<[string, string, number, string, string | undefined]> = [
       ['the string "3"', '{"security_type":"3"}', 400, 'invalid_security_type', 'security_type'],

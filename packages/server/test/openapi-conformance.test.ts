@@ -15,15 +15,18 @@ function response(
   overrides: Partial<Omit<RecordedResponse, 'headers'>> & { headers?: Record<string, string> } = {},
 ): RecordedResponse {
   const { headers, ...rest } = overrides;
+  const status = rest.status ?? 200;
   return {
     method: 'GET',
     url: SITE,
-    status: 200,
+    status,
     body: JSON.stringify(SETTINGS),
     ...rest,
     headers: new Headers({
       'content-type': 'application/json; charset=utf-8',
       'x-partner-trace-id': TRACE_ID_EXAMPLE,
+      // What the settings' own answers carry, and errors do not.
+      ...(status === 200 ? { 'cache-control': 'no-store' } : {}),
       ...headers,
     }),
   };

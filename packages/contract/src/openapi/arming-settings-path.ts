@@ -6,7 +6,7 @@ import {
   ARMING_SETTINGS_UPDATE_EXAMPLE,
   UPDATED_ARMING_SETTINGS_EXAMPLE,
 } from './examples.js';
-import { parameterRef, traceIdHeader } from './headers.js';
+import { headerRef, parameterRef, traceIdHeader } from './headers.js';
 import { schemaRef } from './schemas.js';
 import type { JsonObject } from './types.js';
 
@@ -54,7 +54,7 @@ export function armingSettingsPathItem(): JsonObject {
         }),
         304: {
           description: 'Not Modified: sent only for `If-None-Match: *`, since the site exists',
-          headers: traceIdHeader(),
+          headers: settingsHeaders(),
         },
         ...errorResponses(AUTH_AND_LOOKUP_ERRORS, {
           insufficient_scope: insufficientScopeMessage('arming_settings:read'),
@@ -102,7 +102,12 @@ export function armingSettingsPathItem(): JsonObject {
 function armingSettingsResponse(description: string, examples: JsonObject): JsonObject {
   return {
     description,
-    headers: traceIdHeader(),
+    headers: settingsHeaders(),
     content: { 'application/json': { schema: schemaRef('ArmingSettings'), examples } },
   };
+}
+
+/** The headers of an answer that shows a site's settings: no cache may keep them. */
+function settingsHeaders(): JsonObject {
+  return { ...traceIdHeader(), 'Cache-Control': headerRef('NoStore') };
 }

@@ -84,7 +84,9 @@ export function componentHeaders(): Record<string, JsonObject> {
       schema: { type: 'string', const: 'application/json' },
     },
     NoStore: {
-      description: 'RFC 6749 §5.1: token responses must not be cached',
+      description:
+        "No cache may store this response: a token (RFC 6749 §5.1), or a site's settings, which are " +
+        'for the caller alone and change under it',
       required: true,
       schema: { type: 'string', const: 'no-store' },
     },

@@ -34,6 +34,13 @@ export interface ArmingRoutesOptions {
   directory: ClientDirectory;
 }
 
+/**
+ * A site's settings, as any answer shows them, are for the caller alone and change under it: no
+ * cache may keep them. Without it a browser (the /docs page) or an HTTP client's cache may reuse a
+ * 200 heuristically (RFC 9111 §4.2.2) and show a security type that another client has changed.
+ */
+const SETTINGS_CACHE_CONTROL = 'no-store';
+
 const errorResponses = {
   400: ErrorBodySchema,
   401: ErrorBodySchema,
@@ -135,11 +142,13 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
     // the busiest route a promise per request.
     handler: (request, reply) => {
       const outcome = evaluatePreconditions(request.headers, request.method);
+      if (outcome === 'failed') throw new ApiError('precondition_failed');
+      // A 304 carries the 200's Cache-Control too (RFC 9110 §15.4.5).
+      reply.header('cache-control', SETTINGS_CACHE_CONTROL);
       if (outcome === 'proceed') {
         reply.send(toArmingSettings(located(request)));
         return;
       }
-      if (outcome === 'failed') throw new ApiError('precondition_failed');
       reply.code(304).send();
     },
   });
@@ -154,7 +163,7 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
     onRequest: authorize('arming_settings:write', (_request, done) => done()),
     preParsing: refuseContentCodings,
     errorHandler: missingSiteFirst,
-    handler: async (request) => {
+    handler: async (request, reply) => {
       // Rare: only a request whose precondition fails pays for a look (its 404 comes first).
       if (evaluatePreconditions(request.headers, request.method) !== 'proceed') {
         await requireSiteAndPreconditions(request);
@@ -166,6 +175,7 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
         traceId: request.id,
       });
       request.site = site;
+      reply.header('cache-control', SETTINGS_CACHE_CONTROL);
       return toArmingSettings(site);
     },
   });
