@@ -242,6 +242,26 @@ describe('requests outside the routes', () => {
     });
   });
 
+  describe('the Content-Type header', () => {
+    it('twice is a 400 bad_request naming it, whatever the order: Node keeps only the first', async () => {
+      const body = '{"security_type":3}';
+      for (const lines of [
+        'content-type: text/plain\r\ncontent-type: application/json',
+        'Content-Type: application/json\r\ncontent-type: text/plain',
+      ]) {
+        const answer = parse(
+          await exchange(
+            port,
+            `PATCH ${armingSettingsPath(12345, 1)} HTTP/1.1\r\nhost: x\r\n${lines}\r\n` +
+              `content-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+          ),
+        );
+        expect(answer.status).toBe(400);
+        expect(JSON.parse(answer.body).error).toMatchObject({ code: 'bad_request', field: 'content-type' });
+      }
+    });
+  });
+
   describe('the Transfer-Encoding header', () => {
     it('with a coding besides chunked is a 400 bad_request naming it, before the body is read', async () => {
       const body = '{"security_type":3}';

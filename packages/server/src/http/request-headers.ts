@@ -16,7 +16,10 @@ import { requestsWaitingOn } from './pipelining.js';
  *   trace id. HTTP/1.0 needs no Host.
  * - While the server shuts down, every answer closes its connection.
  * - Two Authorization lines are a 400 (RFC 6750 §3.1, invalid_request): Node keeps only the
- *   first, so the request's outcome would depend on the order of its headers.
+ *   first, so the request's outcome would depend on the order of its headers. So are two
+ *   Content-Type lines (RFC 9110 §5.3: not a list), for the same reason: `text/plain` then
+ *   `application/json` was a 415, the other way round a 200, and a proxy or firewall that reads
+ *   the last could take the JSON body for text.
  * - A transfer coding besides chunked (`gzip, chunked`) is a 400: Node undoes only the chunking
  *   and would hand on a body still in the other coding, or take a plain one that only claims it.
  *   (RFC 9112 §6.1 suggests a 501; the contract's codes are for what a client can fix.)
@@ -69,14 +72,16 @@ function hostError(host: string | undefined, httpVersion: string): ApiError | un
   return new ApiError('bad_request', { field: 'host', message: 'The Host header is not a valid host' });
 }
 
-/** Host and Authorization, which Node keeps only the first of, each at most once. */
+/** Host, Authorization and Content-Type, which Node keeps only the first of, each at most once. */
 function repeatedHeaderError(rawHeaders: string[]): ApiError | undefined {
   let hosts = 0;
   let authorizations = 0;
+  let contentTypes = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
     if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
     else if (name.length === 13 && name.toLowerCase() === 'authorization') authorizations++;
+    else if (name.length === 12 && name.toLowerCase() === 'content-type') contentTypes++;
   }
   if (hosts > 1) {
     return new ApiError('bad_request', { field: 'host', message: 'A request must have one Host header' });
@@ -85,6 +90,12 @@ function repeatedHeaderError(rawHeaders: string[]): ApiError | undefined {
     return new ApiError('bad_request', {
       field: 'authorization',
       message: 'A request must have at most one Authorization header',
+    });
+  }
+  if (contentTypes > 1) {
+    return new ApiError('bad_request', {
+      field: 'content-type',
+      message: 'A request must have at most one Content-Type header',
     });
   }
   return undefined;
