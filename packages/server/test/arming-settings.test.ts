@@ -422,6 +422,25 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
       expect(notJson.status).toBe(412);
     });
 
+    it('a HEAD has the headers a GET has, a 304 included, and no body', async () => {
+      // Less what differs from answer to answer, and the connection's (fetch closes after a HEAD).
+      const varying = new Set(['date', 'x-partner-trace-id', 'connection', 'keep-alive']);
+      const headersOf = (response: Awaited<ReturnType<typeof call>>) =>
+        [...response.headers].filter(([name]) => !varying.has(name));
+      const preconditions: Array<Record<string, string>> = [
+        {},
+        { 'if-none-match': '*' },
+        { 'if-match': '"v1"' },
+      ];
+      for (const headers of preconditions) {
+        const get = await call(server.url, EXAMPLE, { token, headers });
+        const head = await call(server.url, EXAMPLE, { method: 'HEAD', token, headers });
+        expect(head.status).toBe(get.status);
+        expect(headersOf(head)).toEqual(headersOf(get));
+        expect(head.text).toBe('');
+      }
+    });
+
     it('a GET with If-None-Match: * is a 304 without a body; other preconditions of a GET', async () => {
       const notModified = await call(server.url, EXAMPLE, { token, headers: { 'if-none-match': '*' } });
       expect(notModified.status).toBe(304);

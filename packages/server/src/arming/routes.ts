@@ -131,7 +131,12 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
     }
   };
 
-  app.get(ARMING_SETTINGS_ROUTE, {
+  // GET and HEAD are one route, not Fastify's HEAD route made from GET: that one adds
+  // `Content-Length: 0` to a HEAD's 304, which GET's 304 does not have (RFC 9110 §9.3.2: the same
+  // header fields; §15.4.5: a 304's Content-Length would be the 200's). Node sends no body to HEAD.
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: ARMING_SETTINGS_ROUTE,
     schema: {
       operationId: 'getArmingSettings',
       params: ArmingSettingsPathSchema,
