@@ -504,7 +504,9 @@ describe('the server process', () => {
       }
     };
     const writers = Array.from({ length: 8 }, (_, offset) => writer(offset));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Past a checkpoint cycle, and enough 200s to check, however slow a loaded machine is.
+    await pause(1500);
+    await expect.poll(() => acknowledged.size, { timeout: 20_000, interval: 50 }).toBeGreaterThan(50);
     killed = true;
     await server.stop('SIGKILL');
     await Promise.all(writers);
