@@ -171,6 +171,33 @@ async function seedVersion1History(db: Kysely<Database>): Promise<void> {
   }
 }
 
+describe('migrations: a database a newer version has migrated', () => {
+  let database: TestDatabase;
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+  });
+
+  afterEach(async () => {
+    await database.drop();
+  });
+
+  it('is refused on both backends, naming the migration this version does not know', async () => {
+    await (await openStore(database.url)).close();
+    const db = rawConnection(database);
+    try {
+      await sql`insert into kysely_migration (name, timestamp) values ('9999_from_a_newer_version', '2027-01-01T00:00:00.000Z')`.execute(
+        db,
+      );
+    } finally {
+      await db.destroy();
+    }
+    await expect(openStore(database.url)).rejects.toThrow(
+      /corrupted migrations: previously executed migration 9999_from_a_newer_version is missing/,
+    );
+  });
+});
+
 describe('migrations: a database that cannot be reached', () => {
   it('fails with the cause, naming the database and no migration when none ran', async () => {
     // Port 1 on the loopback: nothing listens, so the connection is refused at once.

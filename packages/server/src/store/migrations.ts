@@ -1,4 +1,11 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import {
+  DEFAULT_MIGRATION_TABLE,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  sql,
+} from 'kysely';
 import type { Dialect } from './store.js';
 
 /**
@@ -119,11 +126,18 @@ export class InCodeMigrations implements MigrationProvider {
   }
 }
 
-/** Whether the database lacks a migration this version knows (reads only). */
-export async function hasPendingMigrations(db: Kysely<unknown>, dialect: Dialect): Promise<boolean> {
+/**
+ * Whether the migrator has something to do (reads only): a migration this version knows that the
+ * database lacks, or one the database has that this version does not know (a newer version
+ * migrated it), which migrateToLatest refuses ("corrupted migrations: ... missing").
+ */
+export async function migratorHasWork(db: Kysely<unknown>, dialect: Dialect): Promise<boolean> {
   const migrator = new Migrator({ db, provider: new InCodeMigrations(dialect) });
   const known = await migrator.getMigrations();
-  return known.some((migration) => migration.executedAt === undefined);
+  if (known.some((migration) => migration.executedAt === undefined)) return true;
+  const { rows } = await sql<{ executed: number }>`
+    select count(*) as executed from ${sql.table(DEFAULT_MIGRATION_TABLE)}`.execute(db);
+  return Number(rows[0]?.executed) > known.length;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Database as SqliteConnection } from 'better-sqlite3';
 import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Pool as PgPool } from 'pg';
 import { redactUrl } from '../config.js';
-import { hasPendingMigrations, migrateToLatest } from './migrations.js';
+import { migrateToLatest, migratorHasWork } from './migrations.js';
 import { oneInstanceAtATime } from './one-instance-at-a-time.js';
 import { createDatabaseFilePrivately, databaseFileWarnings } from './private-database-file.js';
 import { type RowReader, rowReader } from './row-reader.js';
@@ -250,10 +250,11 @@ function sqliteSync(
  * statements applied and the migration unrecorded: every later start then failed on them. SQLite
  * can undo DDL, so the migrations run in one transaction, which holds the write lock from the
  * start and so also makes processes started together on a new file take turns. Only when there
- * is something to apply: a start on an up-to-date file takes no write lock.
+ * is something to apply, or a newer version's migration to refuse: a start on an up-to-date file
+ * takes no write lock.
  */
 async function migrateSqliteAllOrNothing(store: SqliteStore): Promise<void> {
-  if (!(await hasPendingMigrations(store.db as Kysely<unknown>, 'sqlite'))) return;
+  if (!(await migratorHasWork(store.db as Kysely<unknown>, 'sqlite'))) return;
   await oneInstanceAtATime(store, 'migrations', (db) => migrateToLatest(db as Kysely<unknown>, 'sqlite'));
 }
 
