@@ -1,5 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +79,61 @@ describe.skipIf(testBackend() !== 'sqlite')('the SQLite database file (it holds 
       ]);
     } finally {
       await store.close();
+    }
+  });
+
+  // The server's connection keeps writing the files it opened, which no path names any more: a
+  // 200 would be lost at the next start, which opens whatever the path names then.
+  it.each([
+    ['deleted', (file: string) => rmSync(file)],
+    ['replaced', (file: string) => renameSync(`${file}.copy`, file)],
+    ['left without its -wal file', (file: string) => rmSync(`${file}-wal`)],
+  ])('one %s while the server runs: each PATCH a 503, /readyz 503, GETs go on', async (_, mishap) => {
+    const file = join(dir, 'partner.db');
+    const store = await openStore(`sqlite:${file}`);
+    await seedExample(store);
+    const client = await addClient(store, [12345]);
+    await store.close();
+    copyFileSync(file, `${file}.copy`);
+    const server = await startServerProcess({ db: `sqlite:${file}` });
+    try {
+      const token = await fetchToken(server.url, client);
+      const example = armingSettingsPath(12345, 1);
+      expect((await patchJson(server.url, example, token, { security_type: 2 })).status).toBe(200);
+      expect((await call(server.url, READINESS_PATH)).status).toBe(200);
+
+      mishap(file);
+      const patched = await patchJson(server.url, example, token, { security_type: 3 });
+      expect(patched.status).toBe(503);
+      expect(patched.body).toMatchObject({ error: { code: 'service_unavailable' } });
+      expect(patched.headers.get('retry-after')).toBeTruthy();
+      expect((await patchJson(server.url, example, token, { security_type: 4 })).status).toBe(503);
+      const readiness = await call(server.url, READINESS_PATH);
+      expect(readiness.status).toBe(503);
+      expect(readiness.body).toMatchObject({ error: { message: 'The database takes no writes' } });
+      expect((await call(server.url, example, { token })).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('one reached through a symbolic link takes writes (its -wal file is beside the real file)', async () => {
+    mkdirSync(join(dir, 'real'));
+    mkdirSync(join(dir, 'link'));
+    symlinkSync('../real/partner.db', join(dir, 'link', 'partner.db'));
+    const store = await openStore(`sqlite:${join(dir, 'link', 'partner.db')}`);
+    await seedExample(store);
+    const client = await addClient(store, [12345]);
+    await store.close();
+    const server = await startServerProcess({ db: `sqlite:${join(dir, 'link', 'partner.db')}` });
+    try {
+      const token = await fetchToken(server.url, client);
+      const example = armingSettingsPath(12345, 1);
+      expect((await patchJson(server.url, example, token, { security_type: 2 })).status).toBe(200);
+      expect(existsSync(join(dir, 'real', 'partner.db-wal'))).toBe(true);
+      expect((await call(server.url, READINESS_PATH)).status).toBe(200);
+    } finally {
+      await server.stop();
     }
   });
 

@@ -2,6 +2,7 @@ import type { Database as SqliteConnection } from 'better-sqlite3';
 import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Pool as PgPool } from 'pg';
 import { redactUrl } from '../config.js';
+import { AttachedFiles } from './attached-files.js';
 import { migrateToLatest, migratorHasWork } from './migrations.js';
 import { oneInstanceAtATime } from './one-instance-at-a-time.js';
 import { createDatabaseFilePrivately, databaseFileWarnings } from './private-database-file.js';
@@ -161,6 +162,7 @@ async function openSqlite(file: string, options: StoreOptions): Promise<SqliteSt
   const inMemory = file === ':memory:';
   if (!inMemory) createDatabaseFilePrivately(file);
   const connection = new SqliteDatabase(file);
+  const files = inMemory ? undefined : new AttachedFiles(file);
   await applyPragmas(connection);
   // Only the serving connection reads pages at random; the checkpointer's thread writes them.
   const mmapMb = options.sqliteMmapMb ?? 0;
@@ -172,7 +174,7 @@ async function openSqlite(file: string, options: StoreOptions): Promise<SqliteSt
       : undefined;
   const statements = cachingStatements(connection);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
-  const sync = sqliteSync(connection, statements, rowReader(connection), checkpointer);
+  const sync = sqliteSync(connection, statements, rowReader(connection), checkpointer, files);
   return {
     db,
     dialect: 'sqlite',
@@ -182,7 +184,8 @@ async function openSqlite(file: string, options: StoreOptions): Promise<SqliteSt
     queryAll: (query) => queryAllOnSqlite(db, sync, query),
     readiness: async () => {
       if (!(await probe(db))) return 'unreachable';
-      return inMemory || isWritableDatabase(file) ? 'ready' : 'read_only';
+      if (inMemory) return 'ready';
+      return isWritableDatabase(file) && files?.attached() ? 'ready' : 'read_only';
     },
     warnings: inMemory ? [] : [...unwritableFileWarnings(file), ...databaseFileWarnings(file)],
     close: async () => {
@@ -221,6 +224,7 @@ function sqliteSync(
   statements: StatementCache,
   rows: RowReader,
   checkpointer: WalCheckpointer | undefined,
+  files: AttachedFiles | undefined,
 ): SqliteSync {
   return {
     first: <R>(query: CompiledQuery<R>) => rows.first<R>(query.sql, query.parameters),
@@ -233,7 +237,11 @@ function sqliteSync(
     transaction: (work) => {
       // The checkpointing thread starts with the first write: a server that only reads needs none.
       checkpointer?.noteWrite();
-      return connection.transaction(work).immediate();
+      // A commit into a database file deleted or replaced meanwhile would be lost: never answered as done.
+      files?.beforeCommit();
+      const result = connection.transaction(work).immediate();
+      files?.afterCommit();
+      return result;
     },
     inTransaction: () => connection.inTransaction,
     writable: () => checkpointer?.writable() ?? true,
