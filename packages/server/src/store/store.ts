@@ -283,6 +283,16 @@ async function migratePostgresUnhurried(url: string): Promise<void> {
   }
 }
 
+/**
+ * A 200 says the change survives a crash of the database: with synchronous_commit off (set for
+ * the database or the role, to speed up other work), PostgreSQL answers a commit before its WAL
+ * reaches the disk, and a crash may lose it. As SQLite's synchronous=FULL is set explicitly, each
+ * connection turns `off` into `on`; every other setting already waits for the local flush at
+ * least (`local`), or for standbys too, and stays as the operator chose.
+ */
+const DURABLE_COMMITS =
+  "select set_config('synchronous_commit', 'on', false) where current_setting('synchronous_commit') = 'off'";
+
 /** How long a request waits for a free pool connection (or a write for a write slot) before a 503. */
 const CONNECTION_WAIT_MS = 2000;
 
@@ -303,6 +313,10 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Postgre
     // Fail fast while the database is unreachable instead of queueing requests behind a dead socket.
     connectionTimeoutMillis: CONNECTION_WAIT_MS,
     types: { getTypeParser: (oid, format) => numbersForBigints(pg.types, oid, format) },
+    // Before a new connection is first handed out; should it fail, so does the request that asked.
+    onConnect: async (client) => {
+      await client.query(DURABLE_COMMITS);
+    },
   });
   // A connection dying (database restart, network cut) must fail the query that uses it, never
   // crash the process: the pool reports idle clients' errors, and each client reports its own
