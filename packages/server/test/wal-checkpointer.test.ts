@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { readFileSync, renameSync, statSync } from 'node:fs';
+import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GroupCommit } from '../src/store/group-commit.js';
@@ -180,4 +181,33 @@ describe.skipIf(testBackend() !== 'sqlite')('a checkpointing thread that cannot 
       }
     },
   );
+
+  // The thread starts with the first write and opens the file by its path; the server's connection
+  // keeps the file it opened, whose WAL a connection to another file would copy into that one.
+  it('a database file replaced before the first write: the thread opens none, and the new file is left as it was', async () => {
+    const file = database.url.slice('sqlite:'.length);
+    const stops: Array<Error | undefined> = [];
+    const opened = await openStore(database.url, {
+      backgroundCheckpoints: { events: { started: () => {}, stopped: (error) => stops.push(error) } },
+    });
+    if (opened.dialect !== 'sqlite') throw new Error('expected a SQLite store');
+    const replacement = new SqliteDatabase(`${file}.new`);
+    replacement.exec("create table restored (note text); insert into restored values ('from a backup')");
+    replacement.close();
+    const restoredBytes = readFileSync(`${file}.new`);
+    renameSync(`${file}.new`, file);
+    try {
+      const write = new GroupCommit(opened.sync).run(() =>
+        opened.sync.run(
+          opened.db.insertInto('dealers').values({ id: 1, name: 'One', created_at: 'x' }).compile(),
+        ),
+      );
+      await expect(write).rejects.toMatchObject({ code: 'SQLITE_READONLY_DBMOVED' });
+      await expect.poll(() => stops.length).toBe(1);
+      expect(stops[0]?.message).toContain('is no longer the database file the server opened');
+    } finally {
+      await opened.close();
+    }
+    expect(readFileSync(file).equals(restoredBytes)).toBe(true);
+  });
 });

@@ -12,8 +12,15 @@ import { type BigIntStats, realpathSync, statSync } from 'node:fs';
  * files that are no longer the database is not durable, and must not be answered as if it were.
  * Once detached, always detached: the connection cannot get the files back, a restart does.
  */
+/** Which file a path named when it was opened: its device and inode. */
+export interface FileIdentity {
+  readonly dev: bigint;
+  readonly ino: bigint;
+}
+
 export class AttachedFiles {
-  private readonly database: BigIntStats;
+  /** The database file as the connection opened it. */
+  readonly database: FileIdentity;
   /** The -wal file's identity, known from the first time it is seen (a new file has none at first). */
   private wal: BigIntStats | undefined;
   /** SQLite names the -wal file after the database file's real path, through any symbolic link. */
@@ -23,7 +30,7 @@ export class AttachedFiles {
   constructor(private readonly file: string) {
     const database = identityOf(file);
     if (!database) throw new Error(`${file} vanished as it was opened`);
-    this.database = database;
+    this.database = { dev: database.dev, ino: database.ino };
     this.walFile = `${realpathSync(file)}-wal`;
   }
 
@@ -76,6 +83,6 @@ function identityOf(path: string): BigIntStats | undefined {
   }
 }
 
-function sameFile(opened: BigIntStats | undefined, now: BigIntStats | undefined): boolean {
+function sameFile(opened: FileIdentity | undefined, now: FileIdentity | undefined): boolean {
   return opened !== undefined && now !== undefined && opened.dev === now.dev && opened.ino === now.ino;
 }

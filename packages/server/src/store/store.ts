@@ -169,8 +169,14 @@ async function openSqlite(file: string, options: StoreOptions): Promise<SqliteSt
   if (mmapMb > 0) connection.pragma(`mmap_size = ${mmapMb * 1024 * 1024}`);
   const checkpoints = options.backgroundCheckpoints;
   const checkpointer =
-    checkpoints && !inMemory
-      ? new WalCheckpointer(connection, file, SQLITE_PRAGMAS, checkpoints === true ? {} : checkpoints)
+    checkpoints && files
+      ? new WalCheckpointer(
+          connection,
+          file,
+          files.database,
+          SQLITE_PRAGMAS,
+          checkpoints === true ? {} : checkpoints,
+        )
       : undefined;
   const statements = cachingStatements(connection);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Database as SqliteConnection } from 'better-sqlite3';
+import type { FileIdentity } from './attached-files.js';
 
 /**
  * How often the thread brings the database file up to date with the WAL, so the WAL holds about
@@ -89,6 +90,8 @@ export class WalCheckpointer {
   constructor(
     private readonly connection: SqliteConnection,
     private readonly file: string,
+    /** The file the connection opened: the thread opens `file` only if it still names that one. */
+    private readonly identity: FileIdentity,
     private readonly pragmas: readonly string[],
     options: CheckpointerOptions = {},
   ) {
@@ -106,7 +109,8 @@ export class WalCheckpointer {
     if (this.worker || this.closed || this.unstartable) return;
     let worker: Worker;
     try {
-      worker = new Worker(this.workerFile, { workerData: { file: this.file, pragmas: this.pragmas } });
+      const workerData = { file: this.file, identity: this.identity, pragmas: this.pragmas };
+      worker = new Worker(this.workerFile, { workerData });
     } catch (error) {
       this.unstartable = true;
       this.events.stopped(error instanceof Error ? error : new Error(String(error)));
