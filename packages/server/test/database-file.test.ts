@@ -82,6 +82,22 @@ describe.skipIf(testBackend() !== 'sqlite')('the SQLite database file (it holds 
     }
   });
 
+  it('a -wal file open to other users is found beside the real file when the path is a symbolic link', async () => {
+    mkdirSync(join(dir, 'real'));
+    symlinkSync(join(dir, 'real', 'partner.db'), join(dir, 'partner.db'));
+    const store = await openStore(`sqlite:${join(dir, 'partner.db')}`);
+    try {
+      const wal = join(dir, 'real', 'partner.db-wal');
+      chmodSync(wal, 0o640);
+      const reopened = await openStore(`sqlite:${join(dir, 'partner.db')}`);
+      await reopened.close();
+      expect(reopened.warnings).toHaveLength(1);
+      expect(reopened.warnings[0]).toContain(`${wal} (mode 0640)`);
+    } finally {
+      await store.close();
+    }
+  });
+
   // The server's connection keeps writing the files it opened, which no path names any more: a
   // 200 would be lost at the next start, which opens whatever the path names then.
   it.each([

@@ -1,4 +1,5 @@
-import { type BigIntStats, realpathSync, statSync } from 'node:fs';
+import { type BigIntStats, statSync } from 'node:fs';
+import { walFileOf } from './private-database-file.js';
 
 /**
  * Whether the SQLite files the server's connection writes are still the ones their paths name.
@@ -23,7 +24,7 @@ export class AttachedFiles {
   readonly database: FileIdentity;
   /** The -wal file's identity, known from the first time it is seen (a new file has none at first). */
   private wal: BigIntStats | undefined;
-  /** SQLite names the -wal file after the database file's real path, through any symbolic link. */
+  /** Where SQLite keeps the -wal file: beside the real file, through any symbolic link. */
   private readonly walFile: string;
   private detached = false;
 
@@ -31,7 +32,7 @@ export class AttachedFiles {
     const database = identityOf(file);
     if (!database) throw new Error(`${file} vanished as it was opened`);
     this.database = { dev: database.dev, ino: database.ino };
-    this.walFile = `${realpathSync(file)}-wal`;
+    this.walFile = walFileOf(file);
   }
 
   /** Before a write transaction: refuses at once once the files are known to be detached. */

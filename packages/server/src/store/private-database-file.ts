@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, realpathSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -18,7 +18,20 @@ export function createDatabaseFilePrivately(file: string): void {
 
 /** The files a SQLite database in WAL mode is made of: its own, and the -wal and -shm beside it. */
 export function databaseFilesOf(file: string): string[] {
-  return [file, `${file}-wal`, `${file}-shm`];
+  return [file, walFileOf(file), `${realPathOf(file)}-shm`];
+}
+
+/** SQLite names the -wal (and -shm) file after the database file's real path, through symbolic links. */
+export function walFileOf(file: string): string {
+  return `${realPathOf(file)}-wal`;
+}
+
+function realPathOf(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file; // not created yet
+  }
 }
 
 /**
