@@ -200,13 +200,13 @@ describe('exit code 2: wrong usage', () => {
     expect(result.stderr).toContain('CHEKT_CLIENT_ID');
   });
 
-  it('a malformed base URL is a usage error', async () => {
-    const result = await runChekt(['arming', 'get', '12345', '1'], {
-      ...env,
-      CHEKT_BASE_URL: 'api.chekt.com',
-    });
+  it.each([
+    [{ CHEKT_BASE_URL: 'api.chekt.com' }, '--base-url or CHEKT_BASE_URL must be an absolute URL'],
+    [{ CHEKT_TOKEN_URL: 'chekt.com/oauth/token' }, '--token-url or CHEKT_TOKEN_URL must be an absolute URL'],
+  ])('a malformed URL (%j) is a usage error naming the flag and the variable', async (setting, message) => {
+    const result = await runChekt(['arming', 'get', '12345', '1'], { ...env, ...setting });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('baseUrl');
+    expect(result.stderr).toContain(message);
   });
 
   it('a usage error sends nothing to the API', async () => {

@@ -56,10 +56,23 @@ export function clientFrom(options: ParsedCommandLine['options'], env: Environme
   try {
     return new ChektPartnerClient({ clientId, clientSecret, baseUrl, ...(tokenUrl ? { tokenUrl } : {}) });
   } catch (error) {
-    // The constructor rejects a malformed URL with a TypeError naming the option.
-    if (error instanceof TypeError) throw new UsageError(error.message);
+    // The constructor rejects a malformed URL with a TypeError naming the SDK's option.
+    if (error instanceof TypeError) throw new UsageError(inCommandLineTerms(error.message));
     throw error;
   }
+}
+
+/** Where the command line sets each URL option of the SDK: what its user can go and fix. */
+const URL_SETTINGS = {
+  baseUrl: '--base-url or CHEKT_BASE_URL',
+  tokenUrl: '--token-url or CHEKT_TOKEN_URL',
+} as const;
+
+function inCommandLineTerms(message: string): string {
+  return message.replace(
+    /^(baseUrl|tokenUrl)\b/,
+    (option) => URL_SETTINGS[option as keyof typeof URL_SETTINGS],
+  );
 }
 
 /** --trace-id, when given, must be something the API accepts as x-partner-trace-id. */
