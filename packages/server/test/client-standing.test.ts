@@ -108,5 +108,14 @@ describe("a client's standing, cached for a short time, and the callers recalled
       expect(directory.known(clientId)).toEqual({ status: 'revoked' });
       expect(recallCaller(header, verifier, directory)).toBeUndefined();
     });
+
+    it('tells a token of a client this database does not hold from a revoked one', async () => {
+      const stranger = `Bearer ${issueAccessToken(await loadSigningKeys(store.db), SETTINGS, 'gone', [])}`;
+      await expect(authenticateBearer(stranger, verifier, directory)).rejects.toMatchObject({
+        code: 'invalid_token',
+        message: 'The client of this token does not exist here',
+      });
+      expect(recallCaller(stranger, verifier, directory)).toBeUndefined();
+    });
   });
 });

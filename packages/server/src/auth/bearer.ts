@@ -22,8 +22,11 @@ export async function authenticateBearer(
   const claims =
     recallCanonical(authorization, verifier) ?? (await verifier.verify(bearerToken(authorization)));
   const standing = await directory.standing(claims.clientId);
-  if (standing.status !== 'active') {
+  if (standing.status === 'revoked') {
     throw new ApiError('invalid_token', { message: 'The client of this token has been revoked' });
+  }
+  if (standing.status === 'unknown') {
+    throw new ApiError('invalid_token', { message: 'The client of this token does not exist here' });
   }
   if (stoppedByRevocation(claims, standing)) {
     throw new ApiError('invalid_token', { message: 'This token was issued before its client was revoked' });
