@@ -203,6 +203,13 @@ describe('exit code 2: wrong usage', () => {
   it.each([
     [{ CHEKT_BASE_URL: 'api.chekt.com' }, '--base-url or CHEKT_BASE_URL must be an absolute URL'],
     [{ CHEKT_TOKEN_URL: 'chekt.com/oauth/token' }, '--token-url or CHEKT_TOKEN_URL must be an absolute URL'],
+    // The credentials go where the command line takes them, not in the SDK's clientId and clientSecret.
+    [
+      { CHEKT_BASE_URL: 'http://demo-client:secret@127.0.0.1:8080' },
+      '--base-url or CHEKT_BASE_URL must not contain credentials: pass --client-id or CHEKT_CLIENT_ID and --client-secret or CHEKT_CLIENT_SECRET',
+    ],
+    // The value given is quoted as it is, whatever words it holds.
+    [{ CHEKT_BASE_URL: 'ftp://clientId.example' }, 'must be an http(s) URL, got "ftp://clientId.example"'],
   ])('a malformed URL (%j) is a usage error naming the flag and the variable', async (setting, message) => {
     const result = await runChekt(['arming', 'get', '12345', '1'], { ...env, ...setting });
     expect(result.code).toBe(2);

@@ -56,23 +56,33 @@ export function clientFrom(options: ParsedCommandLine['options'], env: Environme
   try {
     return new ChektPartnerClient({ clientId, clientSecret, baseUrl, ...(tokenUrl ? { tokenUrl } : {}) });
   } catch (error) {
-    // The constructor rejects a malformed URL with a TypeError naming the SDK's option.
+    // The constructor rejects a malformed URL with a TypeError naming the SDK's options.
     if (error instanceof TypeError) throw new UsageError(inCommandLineTerms(error.message));
     throw error;
   }
 }
 
-/** Where the command line sets each URL option of the SDK: what its user can go and fix. */
-const URL_SETTINGS = {
+/** Where the command line sets each option of the SDK: what its user can go and fix. */
+const COMMAND_LINE_SETTINGS = {
   baseUrl: '--base-url or CHEKT_BASE_URL',
   tokenUrl: '--token-url or CHEKT_TOKEN_URL',
+  clientId: '--client-id or CHEKT_CLIENT_ID',
+  clientSecret: '--client-secret or CHEKT_CLIENT_SECRET',
 } as const;
 
+/**
+ * Every SDK option the message names, not only the one at fault: a URL with credentials in it is
+ * told where the credentials go instead ("pass clientId and clientSecret"). Only the message's own
+ * words: from its first `"` on, it quotes the value as given.
+ */
 function inCommandLineTerms(message: string): string {
-  return message.replace(
-    /^(baseUrl|tokenUrl)\b/,
-    (option) => URL_SETTINGS[option as keyof typeof URL_SETTINGS],
+  const quoteAt = message.indexOf('"');
+  const words = quoteAt === -1 ? message : message.slice(0, quoteAt);
+  const named = words.replace(
+    /\b(baseUrl|tokenUrl|clientId|clientSecret)\b/g,
+    (option) => COMMAND_LINE_SETTINGS[option as keyof typeof COMMAND_LINE_SETTINGS],
   );
+  return named + message.slice(words.length);
 }
 
 /** --trace-id, when given, must be something the API accepts as x-partner-trace-id. */
