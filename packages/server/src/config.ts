@@ -119,8 +119,9 @@ function databaseUrl(text: string): string {
  * The issuer is used as written, not as the URL parser would normalise it: every token's `iss` and
  * every URL of the metadata (RFC 8414) start with this text. So what the parser forgives and would
  * still leave in that text is refused: spaces (a trailing one from a .env file or a YAML value), a
- * `?` or `#` even with nothing after it, a scheme without `//`, and credentials, which would be
- * published in every token (and fetch refuses a URL that holds them).
+ * `?` or `#` even with nothing after it, a scheme without `//` or with a `/` too many, a backslash
+ * (read as `/`), and credentials, which would be published in every token (and fetch refuses a
+ * URL that holds them): those are refused first, so that no message quotes them.
  */
 function issuerUrl(text: string | undefined): string | undefined {
   if (text === undefined || text === '') return undefined;
@@ -130,13 +131,15 @@ function issuerUrl(text: string | undefined): string | undefined {
   try {
     url = new URL(text);
   } catch {
-    throw new ConfigError(`ISSUER_URL must be an absolute http(s) URL, got "${text}"`);
-  }
-  if (!/^https?:\/\//i.test(text)) {
-    throw new ConfigError(`ISSUER_URL must be an http(s) URL, got "${text}"`);
+    // Unparsed, it may still hold a password (`https://user:pw@host:99999`): never quoted.
+    throw new ConfigError(`ISSUER_URL must be an absolute http(s) URL, got "${redactUrl(text)}"`);
   }
   if (url.username !== '' || url.password !== '')
     throw new ConfigError('ISSUER_URL must not contain credentials');
+  if (!/^https?:\/\/[^/\\]/i.test(text)) {
+    throw new ConfigError(`ISSUER_URL must be an http(s) URL, got "${text}"`);
+  }
+  if (text.includes('\\')) throw new ConfigError(`ISSUER_URL must not contain a backslash, got "${text}"`);
   if (/[?#]/.test(text)) throw new ConfigError('ISSUER_URL must not have a query or fragment');
   return text.replace(/\/+$/, '');
 }

@@ -69,6 +69,12 @@ describe('configuration', () => {
     ['https://partner.example.com#', 'ISSUER_URL must not have a query or fragment'],
     ['https:partner.example.com', 'ISSUER_URL must be an http(s) URL'],
     ['https://user:secret@partner.example.com', 'ISSUER_URL must not contain credentials'],
+    // Credentials are refused before any message quotes the text.
+    ['https:user:secret@partner.example.com', 'ISSUER_URL must not contain credentials'],
+    ['https://user:secret@partner.example.com:99999', 'ISSUER_URL must be an absolute http(s) URL'],
+    // The parser reads both as https://partner.example.com/..., but the issuer would keep the text.
+    ['https:///partner.example.com', 'ISSUER_URL must be an http(s) URL'],
+    ['https://partner.example.com\\api', 'ISSUER_URL must not contain a backslash'],
   ])('refuses ISSUER_URL %j, which would name an issuer and endpoints no client can use', (text, message) => {
     expect(() => loadConfig({ ISSUER_URL: text })).toThrow(message);
     expect(() => loadConfig({ ISSUER_URL: text })).not.toThrow('secret');
