@@ -1,6 +1,12 @@
 import { type BigIntStats, statSync } from 'node:fs';
 import { walFileOf } from './private-database-file.js';
 
+/** Which file a path named when it was opened: its device and inode. */
+export interface FileIdentity {
+  readonly dev: bigint;
+  readonly ino: bigint;
+}
+
 /**
  * Whether the SQLite files the server's connection writes are still the ones their paths name.
  *
@@ -13,12 +19,6 @@ import { walFileOf } from './private-database-file.js';
  * files that are no longer the database is not durable, and must not be answered as if it were.
  * Once detached, always detached: the connection cannot get the files back, a restart does.
  */
-/** Which file a path named when it was opened: its device and inode. */
-export interface FileIdentity {
-  readonly dev: bigint;
-  readonly ino: bigint;
-}
-
 export class AttachedFiles {
   /** The database file as the connection opened it. */
   readonly database: FileIdentity;
