@@ -26,8 +26,10 @@ interface CachedToken {
  *   start their own.
  * - Generation counter: `invalidate` starts a new generation; a fetch begun in an older one still
  *   answers its own callers but may not overwrite the cache, so a stale token never replaces a newer one.
- * - Renewal ahead of expiry is a precaution: when it fails (the token endpoint down for a moment),
- *   the token it was to replace is still used until it expires, and the next call tries again.
+ * - Renewal ahead of expiry is a precaution, so no call waits for it: the token it is to replace
+ *   is used meanwhile, and should it fail (the token endpoint down for a moment), until it expires;
+ *   the next call tries again. Waiting would let the renewal's retries, which honour Retry-After,
+ *   outlast the token's last seconds and fail calls it could have served.
  */
 export class TokenCache {
   #cached: CachedToken | undefined;
@@ -44,9 +46,23 @@ export class TokenCache {
    * this call starts carries its trace id; calls that join a fetch under way share that fetch's.
    */
   token(traceId?: string): Promise<string> {
-    if (this.#cached && this.now() < this.#cached.refreshAtMs) return Promise.resolve(this.#cached.value);
+    const cached = this.#cached;
+    if (cached && this.now() < cached.refreshAtMs) return Promise.resolve(cached.value);
+    if (cached && this.now() < cached.expiresAtMs) {
+      this.#renewInBackground(traceId);
+      return Promise.resolve(cached.value);
+    }
     this.#pending ??= this.#fetch(traceId);
     return this.#pending;
+  }
+
+  /** Starts the renewal ahead of expiry, unless one is under way; its failure is no caller's. */
+  #renewInBackground(traceId: string | undefined): void {
+    if (this.#pending) return;
+    const renewal = this.#fetch(traceId);
+    this.#pending = renewal;
+    // Handled here: a call made once the token has expired joins it, and is told of the failure.
+    renewal.catch(() => {});
   }
 
   /**
@@ -73,12 +89,6 @@ export class TokenCache {
         };
       }
       return grant.accessToken;
-    } catch (error) {
-      const current = this.#cached;
-      // Not after `invalidate`: a token the API rejected is no fallback, however long it had left.
-      if (generation === this.#generation && current && this.now() < current.expiresAtMs)
-        return current.value;
-      throw error;
     } finally {
       if (generation === this.#generation) this.#pending = undefined;
     }

@@ -16,6 +16,9 @@ function manualFetches() {
   return { pending, fetchGrant, grant };
 }
 
+/** Lets a fetch completed by hand reach the cache (its continuations run first). */
+const settled = () => new Promise((resolve) => setTimeout(resolve, 0));
+
 describe('TokenCache', () => {
   it('is reused until 10 % of its lifetime (at most 60 s) before expiry, then fetched again', async () => {
     let now = 0;
@@ -27,10 +30,11 @@ describe('TokenCache', () => {
     now = 89_999;
     expect(await cache.token()).toBe('short');
     now = 90_000;
-    const second = cache.token();
+    expect(await cache.token()).toBe('short'); // still valid: renewed meanwhile, without waiting
     expect(pending).toHaveLength(2);
     pending[1]?.resolve(grant('long', 3600, now));
-    expect(await second).toBe('long');
+    await settled();
+    expect(await cache.token()).toBe('long');
     now = 90_000 + 3_540_000 - 1;
     expect(await cache.token()).toBe('long');
     expect(pending).toHaveLength(2);
@@ -79,20 +83,20 @@ describe('TokenCache', () => {
     pending[0]?.resolve(grant('t0', 100));
     await first;
 
-    now = 95_000; // past the refresh point: a renewal starts
-    const renewal = cache.token();
+    now = 95_000; // past the refresh point: a renewal starts, and t0 serves meanwhile
+    expect(await cache.token()).toBe('t0');
     cache.invalidate('t0'); // meanwhile a call with t0 is refused: a new generation
     const afterRejection = cache.token();
     expect(pending).toHaveLength(3);
 
     pending[2]?.resolve(grant('fresh', 3600, now));
     expect(await afterRejection).toBe('fresh');
-    pending[1]?.resolve(grant('stale', 3600, now)); // the older fetch finishes last
-    expect(await renewal).toBe('stale'); // its own caller still gets an answer...
+    pending[1]?.resolve(grant('stale', 3600, now)); // the older fetch finishes last...
+    await settled();
     expect(await cache.token()).toBe('fresh'); // ...but the cache keeps the newer token
   });
 
-  it('keeps using a token that has not expired when renewing it ahead of expiry fails', async () => {
+  it('uses the token that still works while renewing it ahead of expiry, and when that renewal fails', async () => {
     let now = 0;
     const { pending, fetchGrant, grant } = manualFetches();
     const cache = new TokenCache(fetchGrant, () => now);
@@ -100,13 +104,17 @@ describe('TokenCache', () => {
     pending[0]?.resolve(grant('current', 100));
     await first;
     now = 95_000; // past the renewal point (90 s), before expiry (100 s)
-    const renewal = cache.token();
+    // No call waits for the renewal: its retries (Retry-After included) could outlast the token.
+    expect(await Promise.race([cache.token(), settled().then(() => 'waited')])).toBe('current');
+    expect(await cache.token()).toBe('current');
+    expect(pending).toHaveLength(2); // one renewal for all of them
     pending[1]?.reject(new Error('token endpoint down'));
-    expect(await renewal).toBe('current');
-    const nextRenewal = cache.token(); // the next call tries to renew again
+    await settled();
+    expect(await cache.token()).toBe('current'); // the next call tries to renew again
     expect(pending).toHaveLength(3);
     pending[2]?.resolve(grant('renewed', 100, now));
-    expect(await nextRenewal).toBe('renewed');
+    await settled();
+    expect(await cache.token()).toBe('renewed');
   });
 
   it('fails a call when the token has expired and cannot be renewed', async () => {
