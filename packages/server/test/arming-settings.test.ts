@@ -120,6 +120,19 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
     for (const answer of answers) expect(answer.headers.get('cache-control')).toBe('no-store');
   });
 
+  // A 404 is heuristically cacheable (RFC 9110 §15.5.5): one kept would hide a site added later.
+  it('nor its refusals: a 404, 401, 412 or 400 of these endpoints says Cache-Control: no-store', async () => {
+    const answers = [
+      await call(server.url, armingSettingsPath(12345, 999), { token }),
+      await call(server.url, armingSettingsPath(12345, 999), { method: 'HEAD', token }),
+      await call(server.url, EXAMPLE),
+      await call(server.url, EXAMPLE, { token, headers: { 'if-match': '"v1"' } }),
+      await patchJson(server.url, EXAMPLE, token, { security_type: 9 }),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([404, 404, 401, 412, 400]);
+    for (const answer of answers) expect(answer.headers.get('cache-control')).toBe('no-store');
+  });
+
   describe('every rejected body gets a clear error, a stable code, and changes nothing', () => {
     const cases: Array<[string, string, number, string, string | undefined]> = [
       ['the string "3"', '{"security_type":"3"}', 400, 'invalid_security_type', 'security_type'],

@@ -56,7 +56,7 @@ export function armingSettingsPathItem(): JsonObject {
           description: 'Not Modified: sent only for `If-None-Match: *`, since the site exists',
           headers: settingsHeaders(),
         },
-        ...errorResponses(AUTH_AND_LOOKUP_ERRORS, {
+        ...settingsErrorResponses(AUTH_AND_LOOKUP_ERRORS, {
           insufficient_scope: insufficientScopeMessage('arming_settings:read'),
         }),
       },
@@ -91,7 +91,7 @@ export function armingSettingsPathItem(): JsonObject {
         200: armingSettingsResponse('The arming settings, with the new security type', {
           seed: { summary: 'Now a CHeKT Video Security System', value: UPDATED_ARMING_SETTINGS_EXAMPLE },
         }),
-        ...errorResponses([...AUTH_AND_LOOKUP_ERRORS, ...BODY_ERROR_CODES], {
+        ...settingsErrorResponses([...AUTH_AND_LOOKUP_ERRORS, ...BODY_ERROR_CODES], {
           insufficient_scope: insufficientScopeMessage('arming_settings:write'),
         }),
       },
@@ -110,4 +110,16 @@ function armingSettingsResponse(description: string, examples: JsonObject): Json
 /** The headers of an answer that shows a site's settings: no cache may keep them. */
 function settingsHeaders(): JsonObject {
   return { ...traceIdHeader(), 'Cache-Control': headerRef('NoStore') };
+}
+
+/** The endpoints' errors: each says no cache may keep it either (SettingsErrorNoStore). */
+function settingsErrorResponses(...args: Parameters<typeof errorResponses>): Record<string, JsonObject> {
+  const responses = errorResponses(...args);
+  for (const response of Object.values(responses)) {
+    response.headers = {
+      ...(response.headers as JsonObject),
+      'Cache-Control': headerRef('SettingsErrorNoStore'),
+    };
+  }
+  return responses;
 }

@@ -90,6 +90,12 @@ export function componentHeaders(): Record<string, JsonObject> {
       required: true,
       schema: { type: 'string', const: 'no-store' },
     },
+    SettingsErrorNoStore: {
+      description:
+        "No cache may store this refusal either (a 404 is heuristically cacheable): sent by every error of the arming settings endpoints but a 400 about the request's own headers, which comes first",
+      required: false,
+      schema: { type: 'string', const: 'no-store' },
+    },
     NoCache: {
       description: 'RFC 6749 §5.1: for HTTP/1.0 caches',
       required: true,

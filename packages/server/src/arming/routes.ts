@@ -38,6 +38,8 @@ export interface ArmingRoutesOptions {
  * A site's settings, as any answer shows them, are for the caller alone and change under it: no
  * cache may keep them. Without it a browser (the /docs page) or an HTTP client's cache may reuse a
  * 200 heuristically (RFC 9111 §4.2.2) and show a security type that another client has changed.
+ * A refusal is no better kept: a 404 is heuristically cacheable too (RFC 9110 §15.5.5), and a kept
+ * one would hide a site added later. So every answer of these routes says it, set as they begin.
  */
 const SETTINGS_CACHE_CONTROL = 'no-store';
 
@@ -87,7 +89,8 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
       }
       next(request, done);
     };
-    return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      reply.header('cache-control', SETTINGS_CACHE_CONTROL);
       const { authorization } = request.headers;
       const caller = recallCaller(authorization, verifier, directory);
       if (caller) {
@@ -148,8 +151,6 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
     handler: (request, reply) => {
       const outcome = evaluatePreconditions(request.headers, request.method);
       if (outcome === 'failed') throw new ApiError('precondition_failed');
-      // A 304 carries the 200's Cache-Control too (RFC 9110 §15.4.5).
-      reply.header('cache-control', SETTINGS_CACHE_CONTROL);
       if (outcome === 'proceed') {
         reply.send(toArmingSettings(located(request)));
         return;
@@ -168,7 +169,7 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
     onRequest: authorize('arming_settings:write', (_request, done) => done()),
     preParsing: refuseContentCodings,
     errorHandler: missingSiteFirst,
-    handler: async (request, reply) => {
+    handler: async (request) => {
       // Rare: only a request whose precondition fails pays for a look (its 404 comes first).
       if (evaluatePreconditions(request.headers, request.method) !== 'proceed') {
         await requireSiteAndPreconditions(request);
@@ -180,7 +181,6 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
         traceId: request.id,
       });
       request.site = site;
-      reply.header('cache-control', SETTINGS_CACHE_CONTROL);
       return toArmingSettings(site);
     },
   });
