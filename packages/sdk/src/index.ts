@@ -37,3 +37,4 @@ export {
   ChektValidationError,
 } from './errors.js';
 export { MAX_RETRY_AFTER_SECONDS } from './retry-policy.js';
+export { MAX_RESPONSE_BYTES } from './transport.js';

@@ -1,6 +1,6 @@
 import { TRACE_ID_HEADER } from '@chekt-partner/contract/trace-id';
 import { pause } from './cancellation.js';
-import { ChektConnectionError, ChektTimeoutError } from './errors.js';
+import { ChektConnectionError, ChektTimeoutError, ChektUnexpectedResponseError } from './errors.js';
 import { type AttemptOutcome, retryDelayMs } from './retry-policy.js';
 
 export interface TransportSettings {
@@ -64,9 +64,11 @@ async function attempt(
       signal,
     });
     // The deadline covers the body too: a server that stalls mid-answer is as stuck as a silent one.
-    const text = await response.text();
+    const text = await readText(response, request);
     return { status: response.status, headers: response.headers, body: parseJson(text) };
   } catch (error) {
+    // An answer came, and sending the request again would bring the same one.
+    if (error instanceof ChektUnexpectedResponseError) throw error;
     // The caller cancelled: theirs to handle, not ours to retry.
     if (request.signal?.aborted) throw request.signal.reason;
     if (deadline.aborted) {
@@ -82,6 +84,38 @@ async function attempt(
       { cause: error },
     );
   }
+}
+
+/**
+ * The API's answers, errors included, are a few hundred bytes. A body past this is not the API's
+ * (a proxy's page, a misrouted download, a compression bomb) and, read whole, would fill memory.
+ */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** The body as text, read no further than MAX_RESPONSE_BYTES (counted after decompression). */
+async function readText(response: Response, request: OutgoingRequest): Promise<string> {
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    size += chunk.value.byteLength;
+    if (size > MAX_RESPONSE_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw new ChektUnexpectedResponseError(
+        `${request.method} ${request.url} answered HTTP ${response.status} with a body over ${MAX_RESPONSE_BYTES} bytes: not the API's answer`,
+        request.traceId,
+      );
+    }
+    chunks.push(chunk.value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 function parseJson(text: string): unknown {

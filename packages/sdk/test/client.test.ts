@@ -13,6 +13,7 @@ import {
   ChektTimeoutError,
   ChektUnexpectedResponseError,
   ChektValidationError,
+  MAX_RESPONSE_BYTES,
   type SecurityType,
 } from '../src/index.js';
 import { DEALER_ID, type PartnerApi, SEED_SITE, SITE_ID, startPartnerApi } from './support/partner-api.js';
@@ -283,6 +284,22 @@ describe('every refusal is a typed error with status, code, message and trace id
       const client = new ChektPartnerClient({ ...api.client, baseUrl: scripted.url });
       const error = await failure(client.armingSettings.get(DEALER_ID, SITE_ID));
       expect(error).toBeInstanceOf(ChektUnexpectedResponseError);
+    } finally {
+      await scripted.close();
+    }
+  });
+
+  it('a body over MAX_RESPONSE_BYTES is not read whole: ChektUnexpectedResponseError, not retried', async () => {
+    // Valid JSON after 32 MB of whitespace: read whole, it would pass as arming settings.
+    const padded = { status: 200, body: SEED_SITE, padBytes: 32 * MAX_RESPONSE_BYTES };
+    const scripted = await startScriptedServer([padded]);
+    try {
+      const client = new ChektPartnerClient({ ...api.client, baseUrl: scripted.url });
+      const error = await failure(client.armingSettings.get(DEALER_ID, SITE_ID, { traceId: 'trace-huge' }));
+      expect(error).toBeInstanceOf(ChektUnexpectedResponseError);
+      expect(error).toMatchObject({ traceId: 'trace-huge' });
+      expect((error as Error).message).toContain('HTTP 200 with a body over');
+      expect(scripted.apiRequests()).toHaveLength(1);
     } finally {
       await scripted.close();
     }

@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 
 /** How the scripted server answers one API request. */
 export type ScriptedAnswer =
-  | { status: number; headers?: Record<string, string>; body?: unknown }
+  | {
+      status: number;
+      headers?: Record<string, string>;
+      body?: unknown;
+      /** Whitespace sent before the JSON body: valid JSON still, but as large as a proxy's page can be. */
+      padBytes?: number;
+    }
   /** Cut the connection without an answer: a network failure as the client sees it. */
   | 'drop-connection'
   /** Never answer: a stuck server. */
@@ -73,7 +79,7 @@ export async function startScriptedServer(
     const body = answer.body ?? {
       error: { code: `http_${answer.status}`, message: 'scripted', trace_id: 't' },
     };
-    json(response, answer.status, body, answer.headers);
+    json(response, answer.status, body, answer.headers, answer.padBytes);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -96,7 +102,9 @@ function json(
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
+  padBytes = 0,
 ): void {
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  if (padBytes > 0) response.write(' '.repeat(padBytes));
   response.end(JSON.stringify(body));
 }
