@@ -33,6 +33,8 @@ export function errorFromResponse(
   // The server's echo of the trace id is the authority; the body and our own value are fallbacks.
   const traceId = headers.get(TRACE_ID_HEADER) ?? details.traceId ?? sentTraceId;
   const { code, message, field } = details;
+  if (status >= 300 && status < 400)
+    return new ChektApiError(status, code, redirectMessage(status, headers), traceId);
   if (status === 400) return new ChektValidationError(status, code, message, traceId, field);
   if (status === 401) return new ChektAuthenticationError(status, code, message, traceId);
   if (status === 403) return new ChektForbiddenError(status, code, message, traceId);
@@ -44,6 +46,13 @@ export function errorFromResponse(
     return new ChektServerError(status, code, message, traceId, parseRetryAfter(headers, Date.now()));
   }
   return new ChektApiError(status, code, message, traceId);
+}
+
+/** A redirect means the URL is not where the API is: say where it points, so the option can be fixed. */
+function redirectMessage(status: number, headers: Headers): string {
+  const location = headers.get('location');
+  const where = location ? ` to ${location}` : '';
+  return `The API answered HTTP ${status}, a redirect${where}, which the SDK does not follow: set baseUrl (or tokenUrl) to the API's own address`;
 }
 
 /**

@@ -61,6 +61,10 @@ async function attempt(
       method: request.method,
       headers: { ...request.headers, [TRACE_ID_HEADER]: request.traceId },
       body: request.body,
+      // A redirect is answered, not followed: fetch would send a PATCH on to the new address without
+      // its Authorization (another origin), or turn the token POST into a GET without credentials,
+      // and the 401 or 405 that comes back would blame the token or the credentials.
+      redirect: 'manual',
       signal,
     });
     // The deadline covers the body too: a server that stalls mid-answer is as stuck as a silent one.

@@ -305,6 +305,38 @@ describe('every refusal is a typed error with status, code, message and trace id
     }
   });
 
+  it('a redirect to another origin is not followed: ChektApiError naming the Location, not a token doubt', async () => {
+    // The real API, at another port (another origin): fetch would strip the Authorization on the way.
+    const location = `${api.url}/partner/v1/dealers/${DEALER_ID}/sites/${SITE_ID}/arming-settings`;
+    const scripted = await startScriptedServer([{ status: 307, headers: { location }, body: '' }]);
+    try {
+      const client = new ChektPartnerClient({ ...api.client, baseUrl: scripted.url });
+      const error = await failure(client.armingSettings.update(DEALER_ID, SITE_ID, { security_type: 4 }));
+      expect(error).toBeInstanceOf(ChektApiError);
+      expect(error).not.toBeInstanceOf(ChektAuthenticationError);
+      expect(error).toMatchObject({ status: 307, code: 'http_307' });
+      expect((error as Error).message).toContain(`redirect to ${location}`);
+      expect(scripted.apiRequests()).toHaveLength(1);
+    } finally {
+      await scripted.close();
+    }
+  });
+
+  it('a redirect of the token POST is not followed as a GET without credentials', async () => {
+    const location = `${api.url}/oauth/token`;
+    const scripted = await startScriptedServer([], [{ status: 301, headers: { location }, body: '' }]);
+    try {
+      const client = new ChektPartnerClient({ ...api.client, baseUrl: scripted.url });
+      const error = await failure(client.armingSettings.get(DEALER_ID, SITE_ID));
+      expect(error).toBeInstanceOf(ChektApiError);
+      expect(error).not.toBeInstanceOf(ChektAuthenticationError);
+      expect(error).toMatchObject({ status: 301 });
+      expect((error as Error).message).toContain(`redirect to ${location}`);
+    } finally {
+      await scripted.close();
+    }
+  });
+
   it("the caller's AbortSignal cancels the call with the caller's reason", async () => {
     const scripted = await startScriptedServer(['never-answer']);
     try {
