@@ -39,7 +39,7 @@ export async function requestAccessToken(
   const body = response.body as Record<string, unknown> | undefined;
   const accessToken = body?.access_token;
   const tokenType = body?.token_type;
-  const expiresIn = body?.expires_in;
+  const expiresIn = digitsAsNumber(body?.expires_in);
   if (
     typeof accessToken !== 'string' ||
     accessToken === '' ||
@@ -53,6 +53,14 @@ export async function requestAccessToken(
     );
   }
   return { accessToken, expiresInSeconds: expiresIn, requestedAtMs };
+}
+
+/**
+ * §5.1 makes expires_in a JSON number, but some servers (Azure AD's v1 endpoint, older gateways)
+ * send the same digits as a string: the token is as good, so read them rather than refuse it.
+ */
+function digitsAsNumber(value: unknown): unknown {
+  return typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
 }
 
 /** Appendix B: id and secret are form-urlencoded before being joined and base64-encoded. */

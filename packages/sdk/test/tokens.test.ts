@@ -12,6 +12,7 @@ import {
   SITE_ID,
   startPartnerApi,
 } from './support/partner-api.js';
+import { OK, startScriptedServer } from './support/scripted-server.js';
 import { waitUntil } from './support/wait.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -96,6 +97,20 @@ describe('tokens', () => {
       .catch((e) => e);
     expect(error).toBeInstanceOf(ChektAuthenticationError);
     expect(error.traceId).toBe('integrator-trace-2');
+  });
+
+  it('are accepted with expires_in sent as a string of digits, as some servers do', async () => {
+    const grant = { access_token: 'string-lifetime', token_type: 'bearer', expires_in: '3600' };
+    const scripted = await startScriptedServer([OK], [{ status: 200, body: grant }]);
+    cleanups.push(() => scripted.close());
+    const chekt = new ChektPartnerClient({ clientId: 'id', clientSecret: 'secret', baseUrl: scripted.url });
+    await chekt.armingSettings.get(DEALER_ID, SITE_ID);
+    await chekt.armingSettings.get(DEALER_ID, SITE_ID);
+    expect(scripted.apiRequests().map((request) => request.authorization)).toEqual([
+      'Bearer string-lifetime',
+      'Bearer string-lifetime',
+    ]);
+    expect(scripted.tokenRequests()).toHaveLength(1);
   });
 
   it('are fetched once for 20 concurrent calls (single flight)', async () => {
