@@ -42,7 +42,7 @@ export async function requestAccessToken(
   const expiresIn = digitsAsNumber(body?.expires_in);
   if (
     typeof accessToken !== 'string' ||
-    accessToken === '' ||
+    !SENDABLE_TOKEN.test(accessToken) ||
     typeof tokenType !== 'string' ||
     tokenType.toLowerCase() !== 'bearer' ||
     (expiresIn !== undefined && (typeof expiresIn !== 'number' || !(expiresIn > 0)))
@@ -54,6 +54,13 @@ export async function requestAccessToken(
   }
   return { accessToken, expiresInSeconds: expiresIn, requestedAtMs };
 }
+
+/**
+ * RFC 6749 §A.12 allows only visible ASCII (and spaces) in a token; a bearer token is sent after
+ * one space (RFC 6750 §2.1), so none in it either. Checked here: fetch would refuse any other
+ * character with an error that quotes the whole Authorization header, token included.
+ */
+const SENDABLE_TOKEN = /^[\x21-\x7E]+$/;
 
 /**
  * §5.1 makes expires_in a JSON number, but some servers (Azure AD's v1 endpoint, older gateways)

@@ -3,7 +3,7 @@ import { buildApp } from '../../server/src/app.js';
 import { openStore } from '../../server/src/store/store.js';
 import { createTestDatabase, type TestDatabase } from '../../server/test/support/database.js';
 import { addClient, provisioning, type TestClient } from '../../server/test/support/provision.js';
-import { ChektAuthenticationError, ChektPartnerClient } from '../src/index.js';
+import { ChektAuthenticationError, ChektPartnerClient, ChektUnexpectedResponseError } from '../src/index.js';
 import {
   DEALER_ID,
   type PartnerApi,
@@ -112,6 +112,23 @@ describe('tokens', () => {
     ]);
     expect(scripted.tokenRequests()).toHaveLength(1);
   });
+
+  it.each([
+    ['a line break', 'leaked-token\nx'],
+    ['a character beyond Latin-1', 'leaked-token\u4e2d'],
+  ])(
+    'with %s, cannot be sent: refused unsent and unquoted, not retried as a network failure',
+    async (_, token) => {
+      const grant = { access_token: token, token_type: 'Bearer', expires_in: 3600 };
+      const scripted = await startScriptedServer([OK], [{ status: 200, body: grant }]);
+      cleanups.push(() => scripted.close());
+      const chekt = new ChektPartnerClient({ clientId: 'id', clientSecret: 'secret', baseUrl: scripted.url });
+      const error = await chekt.armingSettings.get(DEALER_ID, SITE_ID).catch((e) => e);
+      expect(error).toBeInstanceOf(ChektUnexpectedResponseError);
+      expect(`${error.message} ${error.stack} ${JSON.stringify(error)}`).not.toContain('leaked-token');
+      expect(scripted.apiRequests()).toHaveLength(0);
+    },
+  );
 
   it('are fetched once for 20 concurrent calls (single flight)', async () => {
     const api = await partnerApi();
