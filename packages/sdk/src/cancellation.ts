@@ -39,7 +39,7 @@ export function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | unde
 }
 
 /** Calls `handler` with the signal's reason once it aborts (at once if it has); returns the unsubscribe. */
-function onAbort(signal: AbortSignal | undefined, handler: (reason: unknown) => void): () => void {
+export function onAbort(signal: AbortSignal | undefined, handler: (reason: unknown) => void): () => void {
   if (!signal) return () => {};
   if (signal.aborted) {
     handler(signal.reason);

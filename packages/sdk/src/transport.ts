@@ -1,5 +1,5 @@
 import { TRACE_ID_HEADER } from '@chekt-partner/contract/trace-id';
-import { pause } from './cancellation.js';
+import { onAbort, pause } from './cancellation.js';
 import { ChektConnectionError, ChektTimeoutError, ChektUnexpectedResponseError } from './errors.js';
 import { type AttemptOutcome, retryDelayMs } from './retry-policy.js';
 
@@ -54,8 +54,18 @@ async function attempt(
   settings: TransportSettings,
   request: OutgoingRequest,
 ): Promise<ReceivedResponse | ChektConnectionError> {
-  const deadline = AbortSignal.timeout(settings.timeoutMs);
-  const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
+  // One controller per attempt, aborted by the deadline or by the caller, and detached from both
+  // when the attempt ends. Not AbortSignal.any: Node 20 keeps every signal it combines reachable
+  // from the caller's, so one long-lived signal (a shutdown signal) passed to every call would grow
+  // without bound (nodejs/node#55351).
+  const attemptController = new AbortController();
+  const signal = attemptController.signal;
+  let timedOut = false;
+  const deadline = setTimeout(() => {
+    timedOut = true;
+    attemptController.abort(new DOMException('The attempt timed out', 'TimeoutError'));
+  }, settings.timeoutMs);
+  const stopListening = onAbort(request.signal, (reason) => attemptController.abort(reason));
   try {
     const response = await settings.fetch(request.url, {
       method: request.method,
@@ -75,7 +85,7 @@ async function attempt(
     if (error instanceof ChektUnexpectedResponseError) throw error;
     // The caller cancelled: theirs to handle, not ours to retry.
     if (request.signal?.aborted) throw request.signal.reason;
-    if (deadline.aborted) {
+    if (timedOut) {
       return new ChektTimeoutError(
         `No answer from ${request.method} ${request.url} within ${settings.timeoutMs} ms`,
         request.traceId,
@@ -87,6 +97,9 @@ async function attempt(
       request.traceId,
       { cause: error },
     );
+  } finally {
+    clearTimeout(deadline);
+    stopListening();
   }
 }
 

@@ -184,6 +184,36 @@ describe('cancellation by the caller', () => {
   });
 });
 
+describe('a long-lived signal passed to every call', () => {
+  /** Node's own record of the signals combined from this one (AbortSignal.any), when it keeps one. */
+  function dependants(signal: AbortSignal): number {
+    const symbol = Object.getOwnPropertySymbols(signal).find((s) => s.description === 'kDependantSignals');
+    const set = symbol ? (signal as unknown as Record<symbol, Set<unknown> | undefined>)[symbol] : undefined;
+    return set?.size ?? 0;
+  }
+
+  it('is let go of when each call ends: nothing accumulates on it (nodejs/node#55351)', async () => {
+    const server = await scripted(OK);
+    const chekt = new ChektPartnerClient({ ...credentials, baseUrl: server.url });
+    const shutdown = new AbortController();
+    for (let call = 0; call < 50; call++) {
+      await chekt.armingSettings.get(1, 1, { signal: shutdown.signal });
+    }
+    expect(dependants(shutdown.signal)).toBe(0);
+  });
+
+  it('still cancels the attempt in flight', async () => {
+    const server = await scripted('never-answer');
+    const chekt = new ChektPartnerClient({ ...credentials, baseUrl: server.url });
+    const shutdown = new AbortController();
+    const call = chekt.armingSettings.get(1, 1, { signal: shutdown.signal });
+    await waitUntil(async () => server.apiRequests().length === 1, 5000);
+    const reason = new Error('shutting down');
+    shutdown.abort(reason);
+    await expect(call).rejects.toBe(reason);
+  });
+});
+
 describe('retry policy rules', () => {
   const response = (status: number, headers: Record<string, string> = {}) =>
     ({ kind: 'response', status, headers: new Headers(headers) }) as const;
