@@ -33,6 +33,8 @@ export class ApiRequester {
     options: RequestOptions = {},
   ): Promise<ApiAnswer> {
     const traceId = traceIdFor(options);
+    // As fetch does: a call cancelled before it starts sends nothing, not even a token request.
+    options.signal?.throwIfAborted();
     for (let refreshed = false; ; refreshed = true) {
       const token = await unlessAborted(this.tokens.token(traceId), options.signal);
       const response = await send(this.transport, {

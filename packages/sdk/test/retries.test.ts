@@ -157,6 +157,21 @@ describe('retries (against a scripted HTTP server on 127.0.0.1)', () => {
 });
 
 describe('cancellation by the caller', () => {
+  it('sends nothing, not even a token request, for a signal aborted before the call', async () => {
+    const server = await scripted(OK);
+    const chekt = new ChektPartnerClient({ ...credentials, baseUrl: server.url });
+    const reason = new Error('cancelled already');
+    const call = chekt.armingSettings.update(
+      1,
+      1,
+      { security_type: 3 },
+      { signal: AbortSignal.abort(reason) },
+    );
+    await expect(call).rejects.toBe(reason);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.requests).toEqual([]);
+  });
+
   it('cuts short the pause before a retry', async () => {
     const server = await scripted(refusal(503, { 'retry-after': '30' }), OK);
     const chekt = new ChektPartnerClient({ ...credentials, baseUrl: server.url });
