@@ -112,7 +112,9 @@ export const MAX_RESPONSE_BYTES = 1024 * 1024;
 /** The body as text, read no further than MAX_RESPONSE_BYTES (counted after decompression). */
 async function readText(response: Response, request: OutgoingRequest): Promise<string> {
   if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
+  // Decoded as it comes, as response.text() would: a character split between chunks is kept whole.
+  const decoder = new TextDecoder();
+  let text = '';
   let size = 0;
   const reader = response.body.getReader();
   for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
@@ -124,15 +126,9 @@ async function readText(response: Response, request: OutgoingRequest): Promise<s
         request.traceId,
       );
     }
-    chunks.push(chunk.value);
+    text += decoder.decode(chunk.value, { stream: true });
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
+  return text + decoder.decode();
 }
 
 function parseJson(text: string): unknown {
