@@ -49,6 +49,20 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('tells how to fix security_type only on the operation that takes one', () => {
+    const badRequest = (path: string, method: string) =>
+      String(at(document.paths[path], method, 'responses', '400', 'description'));
+    expect(badRequest(toOpenApiPath(ARMING_SETTINGS_ROUTE), 'patch')).toContain('security_type');
+    for (const [path, method] of [
+      [toOpenApiPath(ARMING_SETTINGS_ROUTE), 'get'],
+      ['/.well-known/jwks.json', 'get'],
+      ['/healthz', 'get'],
+      ['/readyz', 'get'],
+    ] as const) {
+      expect(badRequest(path, method), `${method} ${path}`).not.toContain('security_type');
+    }
+  });
+
   it('names the scope each arming operation needs in its insufficient_scope example', () => {
     const message = (method: string) =>
       at(

@@ -13,15 +13,13 @@ export const REQUEST_ERRORS: readonly ErrorCode[] = ['invalid_trace_id', 'bad_re
 
 /** The API reference's own words for the statuses it lists, with its "Solution" column. */
 const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request: the request is malformed or a value is invalid (security_type: use values 1-4 only)',
+  400: 'Bad Request: the request is malformed or a value is invalid',
   401: 'Unauthorized: no token, or an invalid or expired one. Get a new access token',
   403: 'Forbidden: access denied. Verify your permissions (dealer grant, token scope)',
   404: 'Not Found: the site or dealer does not exist. Check the IDs',
-  405: 'Method Not Allowed',
   412: 'Precondition Failed: If-Match other than `*`, or If-None-Match: * on PATCH (arming settings have no entity tags)',
   413: 'Payload Too Large: the request body is larger than this endpoint accepts',
   415: 'Unsupported Media Type: send Content-Type: application/json, uncompressed (no Content-Encoding)',
-  429: 'Too Many Requests',
   500: 'Internal Server Error: nothing you can fix; quote the trace id when you report it',
   503: 'Service Unavailable: the database is unreachable; retry after Retry-After seconds',
 };
@@ -42,7 +40,7 @@ export function errorResponses(
   const responses: Record<string, JsonObject> = {};
   for (const [status, statusCodes] of [...byStatus].sort(([a], [b]) => a - b)) {
     responses[String(status)] = {
-      description: `${STATUS_TEXT[status] ?? 'Error'}. Codes: ${statusCodes.map((code) => `\`${code}\``).join(', ')}.`,
+      description: `${statusText(status, statusCodes)}. Codes: ${statusCodes.map((code) => `\`${code}\``).join(', ')}.`,
       headers: { ...traceIdHeader(), ...statusHeaders(status, statusCodes) },
       content: {
         'application/json': {
@@ -58,6 +56,15 @@ export function errorResponses(
     };
   }
   return responses;
+}
+
+/**
+ * The reference's 400 is about security_type: said only where a body can carry one (PATCH), not on
+ * a GET or a probe, whose 400s are about the request's headers.
+ */
+function statusText(status: number, codes: readonly ErrorCode[]): string {
+  const text = STATUS_TEXT[status] ?? 'Error';
+  return codes.includes('invalid_security_type') ? `${text} (security_type: use values 1-4 only)` : text;
 }
 
 function statusHeaders(status: number, codes: readonly ErrorCode[]): JsonObject {
