@@ -47,7 +47,8 @@ export async function startServer(
 }
 
 /**
- * Listens, or fails naming the address: "getaddrinfo ENOTFOUND" alone does not say it was HOST.
+ * Listens, or fails naming the address: "getaddrinfo ENOTFOUND" alone does not say it was the host.
+ * Named as a host and a port, not as HOST and PORT: they may have come from --host and --port.
  * The listen error is not kept as the cause: its code (ENOTFOUND, EADDRINUSE) would read as an
  * unreachable database to isDatabaseUnavailable, and this is a setting to fix, not to retry.
  */
@@ -56,7 +57,7 @@ async function listen(app: FastifyInstance, config: Pick<Config, 'host' | 'port'
     return await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`cannot listen on HOST ${config.host}, PORT ${config.port}: ${reason}`);
+    throw new Error(`cannot listen on host ${config.host}, port ${config.port}: ${reason}`);
   }
 }
 
