@@ -114,6 +114,9 @@ async function openAndMigrate(url: string, options: StoreOptions): Promise<Store
   return store;
 }
 
+/** How long SQLite waits for another process's lock (the CLI's write, say) before it fails. */
+const BUSY_TIMEOUT_MS = 5000;
+
 /**
  * Every SQLite connection of the server, the event loop's and the checkpointer's alike.
  * WAL lets the CLI and readers work beside the server; FULL makes a committed write survive power
@@ -125,8 +128,6 @@ async function openAndMigrate(url: string, options: StoreOptions): Promise<Store
  * reads missed the larger cache nearly as often while it held 14 MB more (measured: same CPU
  * per lookup).
  */
-const BUSY_TIMEOUT_MS = 5000;
-
 const SQLITE_PRAGMAS = [
   'journal_mode = WAL',
   'synchronous = FULL',
