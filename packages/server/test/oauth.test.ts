@@ -470,14 +470,14 @@ describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token',
   });
 
   it('a token stopped by a revocation stays refused when its client is enabled again (serve --demo)', async () => {
-    const demo = (await provisioning(server.store).seedDemo()).client;
+    const demo = await provisioning(server.store).seedDemo();
     const revoked = await fetchToken(server.url, demo);
     expect((await call(server.url, EXAMPLE, { token: revoked })).status).toBe(200);
     await provisioning(server.store).revokeClient(demo.clientId);
     const withRevokedToken = () => call(server.url, EXAMPLE, { token: revoked });
     expect(await msUntilStatus(withRevokedToken, 401, 6000)).toBeLessThan(5000);
 
-    const enabled = (await provisioning(server.store).seedDemo()).client;
+    const enabled = await provisioning(server.store).seedDemo();
     // A new token works once the server has seen the client enabled (its standing is cached)...
     const withNewToken = async () =>
       call(server.url, EXAMPLE, { token: await fetchToken(server.url, enabled) });

@@ -2,7 +2,13 @@ import type { SecurityType } from '@chekt-partner/contract';
 import type { Kysely } from 'kysely';
 import { MAX_ID } from '../ids.js';
 import { generateClientId, generateClientSecret, hashClientSecret } from '../oauth/client-secrets.js';
-import { findClient, insertClient, revokeClient, updateClientSecret } from '../store/repositories/clients.js';
+import {
+  type ClientRow,
+  findClient,
+  insertClient,
+  reinstateClient,
+  revokeClient,
+} from '../store/repositories/clients.js';
 import { findDealer, insertDealer } from '../store/repositories/dealers.js';
 import {
   findSiteByExternalId,
@@ -110,19 +116,15 @@ export class Provisioning {
     // A dealer named twice is granted once, and reported once.
     const dealers = dealersAsked === 'all' ? 'all' : unique(dealersAsked);
     if (dealers !== 'all') await this.requireDealers(dealers);
-    const clientId = generateClientId();
-    const clientSecret = generateClientSecret();
-    const row = {
-      id: clientId,
+    const client: NewClient = {
+      clientId: generateClientId(),
+      clientSecret: generateClientSecret(),
       name,
-      secret_hash: hashClientSecret(clientSecret),
-      all_dealers: dealers === 'all' ? (1 as const) : (0 as const),
-      created_at: this.now().toISOString(),
-      revoked_at: null,
-      tokens_valid_from: null,
+      dealerIds: dealers,
     };
+    const row = this.clientRow(client);
     await this.db.transaction().execute((trx) => insertClient(trx, row, dealers === 'all' ? [] : dealers));
-    return { clientId, clientSecret, name, dealerIds: dealers };
+    return client;
   }
 
   async revokeClient(clientId: string): Promise<void> {
@@ -136,9 +138,8 @@ export class Provisioning {
    * The demo client's secret is renewed on every call, because only its hash is stored and the
    * operator needs a secret they can paste.
    */
-  async seedDemo(): Promise<{ seeded: boolean; client: NewClient }> {
-    const seeded = !(await findDealer(this.db, DEMO.dealerId));
-    if (seeded) {
+  async seedDemo(): Promise<NewClient> {
+    if (!(await findDealer(this.db, DEMO.dealerId))) {
       // Checked before the dealer is added: a demo dealer without its site would never get one.
       if (await siteIdTaken(this.db, DEMO.siteId)) {
         throw new ProvisioningError(
@@ -155,27 +156,30 @@ export class Provisioning {
         securityType: 1,
       });
     }
-    const clientSecret = generateClientSecret();
+    const client: NewClient = {
+      clientId: DEMO.clientId,
+      clientSecret: generateClientSecret(),
+      name: 'Demo client',
+      dealerIds: [DEMO.dealerId],
+    };
     if (await findClient(this.db, DEMO.clientId)) {
-      await updateClientSecret(this.db, DEMO.clientId, hashClientSecret(clientSecret));
+      await reinstateClient(this.db, DEMO.clientId, hashClientSecret(client.clientSecret));
     } else {
-      await insertClient(
-        this.db,
-        {
-          id: DEMO.clientId,
-          name: 'Demo client',
-          secret_hash: hashClientSecret(clientSecret),
-          all_dealers: 0,
-          created_at: this.now().toISOString(),
-          revoked_at: null,
-          tokens_valid_from: null,
-        },
-        [DEMO.dealerId],
-      );
+      await insertClient(this.db, this.clientRow(client), [DEMO.dealerId]);
     }
+    return client;
+  }
+
+  /** A new client as stored: only a hash of its secret, never the secret. */
+  private clientRow(client: NewClient): ClientRow {
     return {
-      seeded,
-      client: { clientId: DEMO.clientId, clientSecret, name: 'Demo client', dealerIds: [DEMO.dealerId] },
+      id: client.clientId,
+      name: client.name,
+      secret_hash: hashClientSecret(client.clientSecret),
+      all_dealers: client.dealerIds === 'all' ? 1 : 0,
+      created_at: this.now().toISOString(),
+      revoked_at: null,
+      tokens_valid_from: null,
     };
   }
 

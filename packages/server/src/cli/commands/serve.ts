@@ -55,11 +55,10 @@ function serveConfig(options: ServeOptions, env: Environment): Config {
   }
 }
 
-async function seedDemo(databaseUrl: string): Promise<NewClient> {
-  const { client } = await withStore(databaseUrl, (store) =>
+function seedDemo(databaseUrl: string): Promise<NewClient> {
+  return withStore(databaseUrl, (store) =>
     oneInstanceAtATime(store, 'demo seeding', (db) => new Provisioning(db).seedDemo()),
   );
-  return client;
 }
 
 /**

@@ -50,11 +50,11 @@ export async function revokeClient(db: Kysely<Database>, clientId: string, now: 
 }
 
 /**
- * A new secret for the client, which also lifts a revocation: `serve --demo` prints working
- * credentials. The tokens the revocation stopped stay stopped: from then on only tokens issued
- * after it count (tokens_valid_from).
+ * Enables the client again, with a new secret: `serve --demo` prints working credentials, even
+ * for a demo client revoked before. The tokens the revocation stopped stay stopped: from then on
+ * only tokens issued after it count (tokens_valid_from).
  */
-export async function updateClientSecret(
+export async function reinstateClient(
   db: Kysely<Database>,
   clientId: string,
   secretHash: string,
