@@ -14,14 +14,10 @@ import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { ApiError, asErrorDescription, OAuthError } from '../errors.js';
 import { refuseContentCodings } from '../http/content-coding.js';
 import { REALM } from '../http/error-handler.js';
-import type { AccessTokenSettings } from './access-tokens.js';
-import type { SigningKeys } from './signing-keys.js';
 import { handleTokenRequest, type TokenEndpointDeps } from './token-endpoint.js';
 
-export interface OAuthRoutesOptions extends TokenEndpointDeps {
-  keys: SigningKeys;
-  settings: AccessTokenSettings;
-}
+/** The token endpoint's needs cover the rest: the keys the JWKS publishes, the issuer the metadata names. */
+export type OAuthRoutesOptions = TokenEndpointDeps;
 
 /** The authorization server: token endpoint (RFC 6749 §4.4), JWKS, and metadata (RFC 8414). */
 export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, deps) => {
