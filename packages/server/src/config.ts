@@ -154,8 +154,11 @@ export function redactUrl(text: string): string {
 
 function redactUserInfo(text: string): string {
   // A password may hold '@' itself: node-postgres reads the user info up to the last '@' before
-  // the path, and so does this.
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return text.replace(/^([^:]+:\/\/[^:/@]*):[^/]*@/, '$1:***@');
+  // the path, and so does this. It may also hold a '/' left unencoded (a generated base64 one,
+  // say), which makes the URL invalid and the error quote it: so the user info runs to the last
+  // '@' before a query, or, for a password with a '?' in it, before the first '/'.
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text))
+    return text.replace(/^([^:]+:\/\/[^:/@]*):(?:[^?#]*|[^/]*)@/, '$1:***@');
   // Not a URL of the expected form (a typo such as `postgres:/user:pw@host`): whatever could be
   // a password, up to the last '@', is hidden.
   return text.replace(/:[^@]*@/, ':***@');

@@ -72,6 +72,8 @@ describe('configuration', () => {
     // Credentials are refused before any message quotes the text.
     ['https:user:secret@partner.example.com', 'ISSUER_URL must not contain credentials'],
     ['https://user:secret@partner.example.com:99999', 'ISSUER_URL must be an absolute http(s) URL'],
+    // A '/' in the password ends the authority for the URL parser, which then fails on the port.
+    ['https://user:secret/x@partner.example.com', 'ISSUER_URL must be an absolute http(s) URL'],
     // The parser reads both as https://partner.example.com/..., but the issuer would keep the text.
     ['https:///partner.example.com', 'ISSUER_URL must be an http(s) URL'],
     ['https://partner.example.com\\api', 'ISSUER_URL must not contain a backslash'],
@@ -122,6 +124,17 @@ describe('configuration', () => {
     );
     // node-postgres reads this password as "top@s3cret": all of it is hidden.
     expect(redactUrl('postgres://app:top@s3cret@db:5432/x')).toBe('postgres://app:***@db:5432/x');
+    // A '/' left unencoded in a password makes the URL invalid, and the error message quotes it.
+    expect(redactUrl('postgres://app:s3/cret@db:5432/x')).toBe('postgres://app:***@db:5432/x');
+    expect(redactUrl('postgres://app:top@s3/cret@db:5432/x')).toBe('postgres://app:***@db:5432/x');
+    expect(redactUrl('postgres://app:s3?cret@db:5432/x')).toBe('postgres://app:***@db:5432/x');
+    // An '@' in the query is not a password's.
+    expect(redactUrl('postgres://app:s3cret@db/x?application_name=ops@box')).toBe(
+      'postgres://app:***@db/x?application_name=ops@box',
+    );
+    expect(redactUrl('postgres://db:5432/x?application_name=ops@box')).toBe(
+      'postgres://db:5432/x?application_name=ops@box',
+    );
     // A mistyped URL is refused without its password.
     for (const typo of ['postgres:/app:s3cret@db/x', 'app:s3cret@db:5432/x', 'postgres:app:s3c@ret@db']) {
       expect(() => loadConfig({ DATABASE_URL: typo })).toThrow(ConfigError);
