@@ -1,4 +1,5 @@
 import { get as httpGet } from 'node:http';
+import { connect } from 'node:net';
 import { buildOpenApiDocument } from '@chekt-partner/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessServer, startInProcessServer } from './support/in-process-server.js';
@@ -36,6 +37,19 @@ describe('GET /openapi.json and /docs', () => {
     expect(document.servers[0].url).toBe(`http://localhost:${port}`);
     expect(example.issuer).toBe(metadata.issuer);
     expect(example.token_endpoint).toBe(metadata.token_endpoint);
+  });
+
+  it('names the server itself to an HTTP/1.0 request, which may come without a Host', async () => {
+    const { port } = new URL(server.url);
+    const raw = await exchange(Number(port), 'GET /openapi.json HTTP/1.0\r\n\r\n');
+    const document = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as {
+      servers: { url: string }[];
+      components: { securitySchemes: { oauth2: { flows: { clientCredentials: { tokenUrl: string } } } } };
+    };
+    expect(document.servers[0]?.url).toBe(server.url);
+    expect(document.components.securitySchemes.oauth2.flows.clientCredentials.tokenUrl).toBe(
+      `${server.url}/oauth/token`,
+    );
   });
 
   it('names ISSUER_URL as the server when the operator sets one', async () => {
@@ -100,5 +114,17 @@ function getWithHost(url: string, host: string): Promise<string> {
       response.on('end', () => resolve(body));
     });
     request.on('error', reject);
+  });
+}
+
+/** Bytes sent as they are (an HTTP/1.0 request, which fetch cannot make), and all that comes back. */
+function exchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.write(bytes);
   });
 }

@@ -31,7 +31,7 @@ export const docsRoutes: FastifyPluginAsync<DocsRoutesOptions> = async (app, { p
   app.get(OPENAPI_PATH, async (request, reply) => {
     if (publicUrl) return buildOpenApiDocument({ serverUrl: publicUrl, issuer: issuer() });
     reply.header('vary', 'Host');
-    return buildOpenApiDocument({ serverUrl: originOf(request), issuer: issuer() });
+    return buildOpenApiDocument({ serverUrl: originOf(request) ?? issuer(), issuer: issuer() });
   });
 
   app.get(DOCS_PATH, async (_request, reply) =>
@@ -57,9 +57,11 @@ export const docsRoutes: FastifyPluginAsync<DocsRoutesOptions> = async (app, { p
 /**
  * Where the request was sent: its Host, or, for a target in absolute form (`GET http://host/...`),
  * the target's own origin, which RFC 9112 §3.2.2 says an origin server must use instead of Host.
+ * Undefined when it does not say: an HTTP/1.0 request may come without a Host (request-headers.ts
+ * lets it through), and `http://` with no host would name no server at all.
  */
-function originOf(request: FastifyRequest): string {
+function originOf(request: FastifyRequest): string | undefined {
   const target = request.raw.url ?? '';
   if (/^https?:\/\//i.test(target) && URL.canParse(target)) return new URL(target).origin;
-  return `${request.protocol}://${request.host}`;
+  return request.host ? `${request.protocol}://${request.host}` : undefined;
 }
