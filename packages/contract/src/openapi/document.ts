@@ -89,18 +89,20 @@ function overview(): string {
     '## Tracing',
     '',
     `Send \`x-partner-trace-id\` (for example \`${TRACE_ID_EXAMPLE}\`) to follow a request through the ` +
-      'logs. Every response carries it back, a fresh UUID when you sent none, and error bodies repeat it.',
+      'logs. Every response carries it back, a fresh UUID when you sent none, and the error bodies of ' +
+      "the API repeat it (the token endpoint's, in OAuth's format, do not).",
     '',
     '## Errors',
     '',
     'Errors are JSON: `{"error": {"code", "message", "trace_id", "request_id", "field"}}`, with a stable ' +
       'snake_case `code` (`field` only when one input is at fault). The token endpoint answers in ' +
       "OAuth's own format instead (RFC 6749 §5.2). A path not listed here (besides this document at `/openapi.json` and its page at `/docs`) is a 404 `not_found`; a method a " +
-      'path does not list is a 405 `method_not_allowed` with an `Allow` header. Bytes that are not an ' +
+      'path does not list (HEAD goes with GET) is a 405 `method_not_allowed` with an `Allow` header. Bytes that are not an ' +
       'HTTP/1.1 request, and a CONNECT, are a 400 `bad_request`, a request line over 16 KiB a 414 `uri_too_long`, ' +
       'headers over 16 KiB a 431 `headers_too_large`, and a ' +
       'request that does not arrive whole within 60 s a 408 `request_timeout`; each closes the connection. ' +
-      'An HTTP/1.1 request without one valid `Host` header, with two `Authorization` headers, or with a ' +
+      'An HTTP/1.1 request without one valid `Host` header, with two `Authorization` or two `Content-Type` ' +
+      'headers, or with a ' +
       '`Transfer-Encoding` besides `chunked`, is a 400 `bad_request` naming the header in `field`.',
   ].join('\n');
 }
