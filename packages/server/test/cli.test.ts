@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findClient, listGrantedDealerIds } from '../src/store/repositories/clients.js';
 import { openStore } from '../src/store/store.js';
-import { runCli, startCli } from './support/cli.js';
+import { runCli, startCli, startCliWithoutReader } from './support/cli.js';
 import { createTestDatabase, type TestDatabase, testBackend } from './support/database.js';
 import { waitForDemo } from './support/demo.js';
 import { call } from './support/http.js';
@@ -455,6 +455,49 @@ describe('the operator CLI, chekt-partner', () => {
     });
     // Without --json, stdout stays empty: the message is on stderr.
     expect(cli('dealer', 'add', '4040', '--name', 'Twice').stdout).toBe('');
+  });
+
+  it("output nobody reads any more (a closed pipe) is dropped: the exit code is the command's own", async () => {
+    const added = await startCliWithoutReader([
+      'dealer',
+      'add',
+      '6061',
+      '--name',
+      'Piped',
+      '--json',
+      '--db',
+      database.url,
+    ]).exited;
+    expect(added).toEqual({ status: 0, stderr: '' });
+    const duplicate = await startCliWithoutReader([
+      'dealer',
+      'add',
+      '6061',
+      '--name',
+      'Piped',
+      '--json',
+      '--db',
+      database.url,
+    ]).exited;
+    expect(duplicate).toEqual({ status: 1, stderr: 'error: dealer 6061 already exists\n' });
+    // The dealer was added once, by the first command.
+    expect(cli('dealer', 'add', '6061', '--name', 'Again', '--json').status).toBe(1);
+
+    // serve --demo --json writes its credentials to stdout as it starts: it must go on serving.
+    const demoDb = await createTestDatabase();
+    const server = startCliWithoutReader(['serve', '--demo', '--json', '--port', '0', '--db', demoDb.url]);
+    try {
+      await expect
+        .poll(server.stderr, { timeout: 10000 })
+        .toContain('log lines could not be written (EPIPE)');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(server.child.exitCode).toBeNull();
+      server.child.kill('SIGTERM');
+      expect((await server.exited).status).toBe(0);
+    } finally {
+      server.child.kill('SIGKILL');
+      await demoDb.drop();
+    }
   });
 
   it('serve: a database or an address it cannot use stops it with exit 1, naming which', () => {

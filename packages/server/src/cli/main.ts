@@ -7,6 +7,7 @@ import { registerClientCommands } from './commands/client.js';
 import { registerDealerCommands } from './commands/dealer.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSiteCommands } from './commands/site.js';
+import { dropOutputNobodyReads } from './output.js';
 import { UsageError } from './usage.js';
 
 /**
@@ -107,6 +108,7 @@ function report(failure: Failure | undefined, json: boolean): number {
   return failure.exitCode;
 }
 
+dropOutputNobodyReads();
 main(process.argv).then((code) => {
   // serve keeps running; every other command ends here.
   if (code !== 0) process.exit(code);
