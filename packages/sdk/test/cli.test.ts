@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSite } from '../../server/test/support/provision.js';
-import { runChekt } from './support/cli.js';
+import { runChekt, runChektWithoutReader } from './support/cli.js';
 import { DEALER_ID, type PartnerApi, SEED_SITE, SITE_ID, startPartnerApi } from './support/partner-api.js';
 import { startScriptedServer } from './support/scripted-server.js';
 
@@ -112,6 +112,27 @@ describe('chekt arming set', () => {
       name: 'Site cli-set-json',
       security_type: 3,
     });
+  });
+});
+
+describe('output nobody reads any more (a closed pipe)', () => {
+  it("is dropped: the exit code is the command's own, and stderr has no stack trace", async () => {
+    const siteId = await addSite(api.server.store, DEALER_ID, 'cli-set-piped');
+    const set = await runChektWithoutReader(
+      ['arming', 'set', String(DEALER_ID), String(siteId), 'video', '--json'],
+      env,
+    );
+    expect(set).toMatchObject({ code: 0, stderr: '' });
+    const check = await runChekt(['arming', 'get', String(DEALER_ID), String(siteId), '--json'], env);
+    expect(JSON.parse(check.stdout).security_type).toBe(3);
+    const refused = await runChektWithoutReader(
+      ['arming', 'get', String(DEALER_ID), '999999', '--json', '--trace-id', 'cli-piped'],
+      env,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'error: The site does not exist under that dealer (HTTP 404, code site_not_found, trace id cli-piped)\n',
+    );
   });
 });
 

@@ -96,4 +96,19 @@ function failureCode(error: ChektError): string {
   return 'unexpected_response';
 }
 
+/**
+ * A reader that is gone before the output comes (`| head -1` done reading, a consumer that died)
+ * makes the write fail with EPIPE, which Node raises as an 'error' event nobody handles: a stack
+ * trace and exit code 1 after an `arming set` that was done. What nobody reads is dropped
+ * instead; the exit code stays the command's own.
+ */
+function dropOutputNobodyReads(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+}
+
+dropOutputNobodyReads();
 process.exitCode = await main(process.argv.slice(2), process.env, process);
