@@ -396,6 +396,67 @@ describe('the operator CLI, chekt-partner', () => {
     expect(cli('dealer', 'add', '5150', '--name', 'Later', '--json').status).toBe(0);
   });
 
+  it('an option given two values is a usage error naming it, and nothing is written', () => {
+    expect(cli('dealer', 'add', '7070', '--name', 'Twice', '--json').status).toBe(0);
+    const twoDealers = cli(
+      'site',
+      'add',
+      '--dealer',
+      '7070',
+      '--dealer',
+      '12345',
+      '--external-id',
+      'twice',
+      '--name',
+      'T',
+      '--json',
+    );
+    expect(twoDealers.status).toBe(2);
+    expect(JSON.parse(twoDealers.stdout)).toEqual({
+      error: { code: 'usage', message: '--dealer was given twice: give it once' },
+    });
+    const twoTypes = cli(
+      'site',
+      'add',
+      '--dealer',
+      '7070',
+      '--external-id',
+      'twice',
+      '--name',
+      'T',
+      '--security-type',
+      '1',
+      '--security-type',
+      '4',
+    );
+    expect(twoTypes.status).toBe(2);
+    expect(twoTypes.stderr).toContain('--security-type was given twice');
+    expect(cli('dealer', 'add', '7071', '--name', 'A', '--name', 'B').stderr).toContain(
+      '--name was given twice',
+    );
+    // --db given twice, the second a file that does not exist: not created.
+    const dir = mkdtempSync(join(tmpdir(), 'chekt-two-dbs-'));
+    try {
+      const other = `sqlite:${join(dir, 'other.db')}`;
+      const twoDbs = cli('dealer', 'add', '7072', '--name', 'A', '--db', other);
+      expect(twoDbs.status).toBe(2);
+      expect(twoDbs.stderr).toContain('--db was given twice');
+      expect(existsSync(join(dir, 'other.db'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Nothing was added: the site's external id and both dealers are still free.
+    expect(
+      cli('site', 'add', '--dealer', '7070', '--external-id', 'twice', '--name', 'Once', '--json').status,
+    ).toBe(0);
+    expect(cli('dealer', 'add', '7071', '--name', 'Once').status).toBe(0);
+    expect(cli('dealer', 'add', '7072', '--name', 'Once').status).toBe(0);
+    // A list takes any number of values.
+    expect(
+      cli('client', 'add', '--name', 'Both', '--dealer', '7070', '--dealer', '7071', '--json').status,
+    ).toBe(0);
+  });
+
   it('an id out of range says what the range is', () => {
     const result = cli('dealer', 'add', '2147483648', '--name', 'Too far');
     expect(result.status).toBe(2);

@@ -26,6 +26,7 @@ function buildProgram(env: Environment): Command {
   for (const command of allCommands(program)) {
     command.exitOverride();
     refuseFlagsTakenAsValues(command);
+    refuseValuesGivenTwice(command);
   }
   return program;
 }
@@ -69,6 +70,23 @@ function refuseFlagsTakenAsValues(command: Command): void {
     command.on(`option:${option.name()}`, (value: unknown) => {
       if (typeof value === 'string' && value.startsWith('--'))
         throw new UsageError(`${option.long} needs a value, but the next word is the flag ${value}`);
+    });
+  }
+}
+
+/**
+ * Commander keeps the last of two values for one option: `site add --dealer 1 ... --dealer 2`
+ * would add the site to dealer 2, and `--db sqlite:a --db sqlite:b` write to b, with nothing said.
+ * Which one was meant cannot be told (as with a JSON field sent twice, which the API refuses), so
+ * neither is taken. A list (`client add --dealer 1 --dealer 2`) takes any number.
+ */
+function refuseValuesGivenTwice(command: Command): void {
+  const given = new Set<string>();
+  for (const option of command.options) {
+    if (option.variadic || (!option.required && !option.optional)) continue;
+    command.on(`option:${option.name()}`, () => {
+      if (given.has(option.name())) throw new UsageError(`${option.long} was given twice: give it once`);
+      given.add(option.name());
     });
   }
 }
