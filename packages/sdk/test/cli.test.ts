@@ -237,6 +237,40 @@ describe('exit code 2: wrong usage', () => {
     expect(result.stderr).toContain(message);
   });
 
+  it('an option given two values is a usage error naming it, and nothing is sent', async () => {
+    const before = api.log.seen.length;
+    const twoUrls = await runChekt(
+      [
+        'arming',
+        'set',
+        String(DEALER_ID),
+        String(SITE_ID),
+        'video',
+        '--base-url',
+        api.url,
+        '--base-url',
+        api.url,
+        '--json',
+      ],
+      env,
+    );
+    expect(twoUrls.code).toBe(2);
+    expect(JSON.parse(twoUrls.stdout)).toEqual({
+      error: { code: 'usage', message: '--base-url was given twice: give it once' },
+    });
+    const twoTraces = await runChekt(
+      ['arming', 'get', String(DEALER_ID), String(SITE_ID), '--trace-id', 'a', '--trace-id=b'],
+      env,
+    );
+    expect(twoTraces.code).toBe(2);
+    expect(twoTraces.stderr).toContain('--trace-id was given twice');
+    expect(api.log.seen.length).toBe(before);
+    // A flag without a value may come twice: both say the same.
+    expect(
+      (await runChekt(['arming', 'get', String(DEALER_ID), String(SITE_ID), '--json', '--json'], env)).code,
+    ).toBe(0);
+  });
+
   it('a usage error sends nothing to the API', async () => {
     const before = api.log.seen.length;
     await runChekt(['arming', 'set', '12345', '1', 'nine'], env);

@@ -31,16 +31,33 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 
 export function parseCommandLine(args: string[]): ParsedCommandLine {
   try {
-    const { positionals, values } = parseArgs({
+    const { positionals, values, tokens } = parseArgs({
       args,
       options: SHARED_OPTIONS,
       allowPositionals: true,
       strict: true,
+      tokens: true,
     });
+    refuseValuesGivenTwice(tokens);
     return { positionals, options: values };
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     // parseArgs throws TypeError with a readable message for unknown or malformed options.
     throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * parseArgs keeps the last of two values for one option: `--base-url A --base-url B` would call B,
+ * with nothing said. Which one was meant cannot be told (as with a JSON field sent twice, which
+ * the API refuses), so neither is taken.
+ */
+function refuseValuesGivenTwice(tokens: ReturnType<typeof parseArgs>['tokens']): void {
+  const given = new Set<string>();
+  for (const token of tokens ?? []) {
+    if (token.kind !== 'option' || token.value === undefined) continue;
+    if (given.has(token.name)) throw new UsageError(`--${token.name} was given twice: give it once`);
+    given.add(token.name);
   }
 }
 
