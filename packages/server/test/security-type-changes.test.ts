@@ -131,6 +131,40 @@ describe('security-type changes made in the same turn', () => {
     expect(queries()).toBe(1);
   });
 
+  // A site locked elsewhere (an operator's psql, a long transaction) holds up its own changes only:
+  // the other sites of the same turn are changed at once, not failed after the statement timeout.
+  it.runIf(testBackend() === 'postgres')(
+    'makes the changes of unlocked sites at once beside a change of a site locked elsewhere',
+    async () => {
+      const impatient = await openStore(database.url, { pgStatementTimeoutMs: 1000 });
+      const locker = new pg.Client({ connectionString: database.url });
+      await locker.connect();
+      try {
+        await locker.query('begin');
+        await locker.query('select id from sites where id = 10 for update');
+        const changesOfImpatient = securityTypeChangesFor(impatient);
+        const locked = changesOfImpatient.apply(change(10, 4));
+        const others = [11, 12].map((siteId) => changesOfImpatient.apply(change(siteId, 4)));
+        const lockedOutcome = locked.then(
+          () => 'made',
+          (error: unknown) => (isDatabaseUnavailable(error) ? 'unavailable' : error),
+        );
+        const startedAt = Date.now();
+        expect(await Promise.all(others)).toMatchObject([{ id: 11 }, { id: 12 }]);
+        expect(Date.now() - startedAt).toBeLessThan(1000);
+        // It waited on the lock for the statement timeout: a 503, and nothing written.
+        expect(await lockedOutcome).toBe('unavailable');
+        await locker.query('rollback');
+        expect(await chainOf(10)).toEqual([]);
+        expect(await chainOf(11)).toEqual([[1, 4]]);
+        expect(await chainOf(12)).toEqual([[1, 4]]);
+      } finally {
+        await locker.end();
+        await impatient.close();
+      }
+    },
+  );
+
   // A statement that times out (or a database that cannot be reached) would take as long again for
   // each change retried alone: the whole turn must fail at once, as a 503, with nothing written.
   it.runIf(testBackend() === 'postgres')(
@@ -141,7 +175,8 @@ describe('security-type changes made in the same turn', () => {
       await locker.connect();
       try {
         await locker.query('begin');
-        await locker.query('select id from sites where id in (10, 11, 12) for update');
+        // A table lock, which a statement cannot skip as it skips locked rows.
+        await locker.query('lock table sites in exclusive mode');
         const statements = countQueries(impatient);
         const changesOfImpatient = securityTypeChangesFor(impatient);
         const outcomes = await Promise.allSettled(

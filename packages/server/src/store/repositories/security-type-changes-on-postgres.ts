@@ -16,10 +16,15 @@ import type { SiteSummary } from './sites.js';
  * (changeInOneStatement), so a change that cannot be made fails by itself. Not when the database
  * is unavailable (unreachable, or a statement timed out): a retry would wait as long again, once
  * per change, so every change not yet made fails at once with that error (a 503).
+ *
+ * The statement skips sites whose rows another transaction holds locked (an operator's psql, a
+ * long transaction): each of those changes is then made alone, after the turn's batch has
+ * answered, and waits on its own site's lock. Waiting in the statement instead held up every
+ * other site's change of the turn, and failed them all with 503 at the statement timeout.
  */
 export function changesOnPostgres(store: PostgresStore): SecurityTypeChanges {
-  const batches = new DataLoader<SecurityTypeChange, SiteSummary | undefined>(async (changes) => {
-    const results = new Map<SecurityTypeChange, SiteSummary | undefined | Error>();
+  const batches = new DataLoader<SecurityTypeChange, Outcome>(async (changes) => {
+    const results = new Map<SecurityTypeChange, Outcome | Error>();
     for (const round of oneChangePerSite(changes)) {
       const outage = await applyRound(store, round, results);
       if (outage) {
@@ -29,8 +34,22 @@ export function changesOnPostgres(store: PostgresStore): SecurityTypeChanges {
     }
     return changes.map((change) => results.get(change));
   }, perTurnBatches());
-  return { apply: (change) => batches.load(change) };
+  return {
+    apply: (change) =>
+      batches
+        .load(change)
+        .then((site) =>
+          site === NOT_IN_BATCH
+            ? store.writing(() => store.queryFirst(changeInOneStatement(store.db, change)))
+            : site,
+        ),
+  };
 }
+
+/** A change the turn's statement did not make: its site was locked elsewhere, or does not exist. */
+const NOT_IN_BATCH = Symbol('not in batch');
+
+type Outcome = SiteSummary | undefined | typeof NOT_IN_BATCH;
 
 /** Splits changes, in arrival order, into rounds in which no site appears twice. */
 function oneChangePerSite(changes: readonly SecurityTypeChange[]): SecurityTypeChange[][] {
@@ -52,12 +71,12 @@ function oneChangePerSite(changes: readonly SecurityTypeChange[]): SecurityTypeC
 async function applyRound(
   store: PostgresStore,
   round: SecurityTypeChange[],
-  results: Map<SecurityTypeChange, SiteSummary | undefined | Error>,
+  results: Map<SecurityTypeChange, Outcome | Error>,
 ): Promise<Error | undefined> {
   try {
     const rows = await store.writing(() => store.queryAll(changesInOneStatement(round)));
     const bySite = new Map(rows.map((row) => [Number(row.id), row]));
-    for (const change of round) results.set(change, bySite.get(change.siteId));
+    for (const change of round) results.set(change, bySite.get(change.siteId) ?? NOT_IN_BATCH);
     return undefined;
   } catch (error) {
     if (isDatabaseUnavailable(error)) return asError(error);
@@ -83,7 +102,8 @@ function asError(error: unknown): Error {
 /**
  * Many changes (of distinct sites) in one statement: the changes come in as parallel arrays
  * (unnest), and the rest is changeInOneStatement below for each row at once. Rows are locked in
- * id order, so two such statements from different instances cannot deadlock. Written as SQL: it
+ * id order, so two such statements from different instances cannot deadlock; rows another
+ * transaction holds are skipped, and no row comes back for them. Written as SQL: it
  * is PostgreSQL's alone, and Kysely's builder has no form for unnest with column names.
  */
 function changesInOneStatement(changes: SecurityTypeChange[]): CompiledQuery<SiteSummary> {
@@ -107,7 +127,7 @@ old as (
          input.to_type, input.client_id, input.trace_id, input.changed_at
   from sites join input on sites.id = input.site_id and sites.dealer_id = input.dealer_id
   order by sites.id
-  for update of sites
+  for update of sites skip locked
 ),
 recorded as (
   insert into arming_history
