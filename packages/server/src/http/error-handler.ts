@@ -1,7 +1,7 @@
 import { ERROR_CODES, type ErrorBody, type ErrorCode, TRACE_ID_HEADER } from '@chekt-partner/contract';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, asErrorDescription } from '../errors.js';
-import { isDatabaseUnavailable } from '../store/availability.js';
+import { isDatabaseGone, isDatabaseUnavailable } from '../store/availability.js';
 import type { AccessLog } from './access-log.js';
 
 /** The protection space of every challenge, Bearer (RFC 6750) and Basic (the token endpoint). */
@@ -135,7 +135,9 @@ function toApiError(error: FastifyError): ApiError {
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return new ApiError('bad_request', { message: error.message, cause: error });
   }
-  if (isDatabaseUnavailable(error)) return new ApiError('service_unavailable', { cause: error });
+  // The server's database dropped or being restored under it: an outage the operator is mending.
+  if (isDatabaseUnavailable(error) || isDatabaseGone(error))
+    return new ApiError('service_unavailable', { cause: error });
   return new ApiError('internal_error', { cause: error });
 }
 

@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js';
 const NOT_READY = {
   unreachable: 'The database is not reachable',
   read_only: 'The database takes no writes',
+  no_tables: "The database has none of the server's tables (created again, or being restored?)",
 } as const;
 
 /** Liveness (the process answers) and readiness (its database answers and takes writes). */

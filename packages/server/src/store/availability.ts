@@ -54,6 +54,22 @@ const UNAVAILABLE_MESSAGES = [
   'Query read timeout', // pg's query_timeout: the database stopped answering an open connection
 ];
 
+/**
+ * A database that is gone, or that has none of our tables: to a running server, which migrated it
+ * when it started, that is a database dropped or being restored under it, which the operator is
+ * mending (a 503, as readiness says). Not in UNAVAILABLE_CODES: to the CLI, which opens the database
+ * named on its command line, a database that does not exist is a typo to fix, not one to wait for.
+ */
+const GONE_CODES = new Set([
+  '3D000', // invalid_catalog_name: "database ... does not exist"
+  '42P01', // undefined_table
+]);
+
+export function isDatabaseGone(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && GONE_CODES.has(code);
+}
+
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
     const candidate = current as { code?: unknown; message?: unknown; cause?: unknown };

@@ -15,8 +15,12 @@ import { type WriteSlots, writeSlots } from './write-slots.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
-/** `read_only`: it answers, but a write would fail (a standby, a file this process may not write). */
-export type Readiness = 'ready' | 'unreachable' | 'read_only';
+/**
+ * `read_only`: it answers, but a write would fail (a standby, a file this process may not write).
+ * `no_tables`: it answers, but is not the database the server migrated (dropped and created
+ * again empty, or being restored from a dump): every request would fail.
+ */
+export type Readiness = 'ready' | 'unreachable' | 'read_only' | 'no_tables';
 
 /**
  * The one way into the database. Routes and services see a Kysely instance and never which
@@ -390,13 +394,19 @@ function namedStatementsOn(pool: PgPool): PostgresStore['queryAll'] {
 }
 
 /**
- * PostgreSQL is ready when it answers and would take a write: after a failover onto a standby, or
- * with default_transaction_read_only set, it still answers reads while every PATCH would fail.
+ * PostgreSQL is ready when it answers, would take a write and has the server's tables: after a
+ * failover onto a standby, or with default_transaction_read_only set, it still answers reads while
+ * every PATCH would fail; a database dropped and created again under running servers (a restore
+ * from a dump) answers while every request fails, until the restore has brought the tables back.
  */
+const READINESS = `select current_setting('transaction_read_only') as read_only,
+  to_regclass('sites') is not null as has_tables`;
+
 async function readinessOf(pool: PgPool): Promise<Readiness> {
   try {
     // Through the pool, not Kysely: a connection whose query failed (timed out) is discarded.
-    const { rows } = await pool.query("select current_setting('transaction_read_only') as read_only");
+    const { rows } = await pool.query(READINESS);
+    if (rows[0]?.has_tables !== true) return 'no_tables';
     return rows[0]?.read_only === 'off' ? 'ready' : 'read_only';
   } catch {
     return 'unreachable';
