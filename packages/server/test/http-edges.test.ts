@@ -293,6 +293,27 @@ describe('requests outside the routes', () => {
       // No token: the 401 comes first, as for any PATCH without one.
       expect(answer.status).toBe(401);
     });
+
+    it('in an HTTP/1.0 request is a 400 naming it, and the connection closes (RFC 9112 §6.1)', async () => {
+      // A keep-alive request with a request behind it: served and kept open, the chunked body
+      // would frame one way here and another way for an HTTP/1.0 proxy in front.
+      const body = '{"security_type":3}';
+      const raw = await exchange(
+        port,
+        `PATCH ${armingSettingsPath(12345, 1)} HTTP/1.0\r\ncontent-type: application/json\r\n` +
+          'transfer-encoding: chunked\r\nconnection: keep-alive\r\n\r\n' +
+          `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n` +
+          `GET ${LIVENESS_PATH} HTTP/1.0\r\n\r\n`,
+      );
+      const answer = parse(raw);
+      expect(answer.status).toBe(400);
+      expect(answer.headers.connection).toBe('close');
+      expect(JSON.parse(answer.body).error).toMatchObject({
+        code: 'bad_request',
+        field: 'transfer-encoding',
+      });
+      expect(raw.match(/^HTTP\/1\.1 /gm)).toHaveLength(1);
+    });
   });
 
   describe('an Expect other than 100-continue', () => {

@@ -23,6 +23,9 @@ import { requestsWaitingOn } from './pipelining.js';
  * - A transfer coding besides chunked (`gzip, chunked`) is a 400: Node undoes only the chunking
  *   and would hand on a body still in the other coding, or take a plain one that only claims it.
  *   (RFC 9112 §6.1 suggests a 501; the contract's codes are for what a client can fix.)
+ * - So is any Transfer-Encoding in an HTTP/1.0 request, and its connection closes: HTTP/1.0 has no
+ *   transfer codings, so RFC 9112 §6.1 says its framing is faulty. Node read the body as chunked
+ *   and kept the connection, while an HTTP/1.0 proxy in front frames the same bytes otherwise.
  */
 export function registerRequestHeaderChecks(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {
@@ -41,14 +44,22 @@ export function registerRequestHeaderChecks(app: FastifyInstance): void {
     done(
       hostError(request.headers.host, request.raw.httpVersion) ??
         repeatedHeaderError(request.raw.rawHeaders) ??
-        transferCodingError(request.headers['transfer-encoding']),
+        transferCodingError(request.headers['transfer-encoding'], request.raw.httpVersion),
     );
   });
   serveUnknownExpectations(app);
 }
 
-function transferCodingError(codings: string | undefined): ApiError | undefined {
-  if (codings === undefined || codings.trim().toLowerCase() === 'chunked') return undefined;
+function transferCodingError(codings: string | undefined, httpVersion: string): ApiError | undefined {
+  if (codings === undefined) return undefined;
+  if (httpVersion === '1.0') {
+    return new ApiError('bad_request', {
+      field: 'transfer-encoding',
+      message: 'An HTTP/1.0 request may not have a Transfer-Encoding: send Content-Length',
+      headers: { connection: 'close' },
+    });
+  }
+  if (codings.trim().toLowerCase() === 'chunked') return undefined;
   return new ApiError('bad_request', {
     field: 'transfer-encoding',
     message: 'Transfer-Encoding may only be chunked: send the body without any other coding',
