@@ -329,6 +329,23 @@ describe('requests outside the routes', () => {
     });
   });
 
+  describe('an Upgrade the server does not take', () => {
+    it('is served over HTTP/1.1, and the connection closes: Node drops what was sent behind it', async () => {
+      const socket = connect(port, '127.0.0.1');
+      socket.write(
+        `GET ${LIVENESS_PATH} HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n` +
+          `GET ${LIVENESS_PATH} HTTP/1.1\r\nhost: x\r\n\r\n`,
+      );
+      // Kept open, the connection would leave the second request unanswered until the keep-alive
+      // timeout: closed at once, its client knows to send it again (RFC 9112 §9.3.2).
+      socket.setTimeout(2_000, () => socket.destroy());
+      const answer = parse(await collect(socket));
+      expect(answer.status).toBe(200);
+      expect(answer.headers.upgrade).toBeUndefined();
+      expect(answer.headers.connection).toBe('close');
+    });
+  });
+
   describe('a method the path does not serve', () => {
     it.each([
       ['PUT', armingSettingsPath(12345, 1), 'GET, HEAD, PATCH'],
