@@ -219,6 +219,20 @@ describe('requests outside the routes', () => {
       expect(answer.status).toBe(200);
       expect(JSON.parse(answer.body).servers).toMatchObject([{ url: 'http://b.example:5678' }]);
     });
+
+    it.each(['ftp://x/healthz', 'http://x:99999/healthz', 'http://x/healthz?a#b'])(
+      '%s, not an http(s) URL a request may name, is a 400 that says so, not one about percent-encoding',
+      async (target) => {
+        const answer = parse(
+          await exchange(port, `GET ${target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`),
+        );
+        expect(answer.status).toBe(400);
+        expect(JSON.parse(answer.body).error).toMatchObject({
+          code: 'bad_request',
+          message: 'The request target is not a valid http(s) URL',
+        });
+      },
+    );
   });
 
   describe('the Authorization header', () => {

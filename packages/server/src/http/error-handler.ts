@@ -69,16 +69,21 @@ export function answerUnroutable(accessLog: AccessLog) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
     reply.raw.once('finish', () => accessLog.requestCompleted(null, request, reply));
     reply.header(TRACE_ID_HEADER, request.id);
-    sendApiError(request, reply, unroutableError(error));
+    sendApiError(request, reply, unroutableError(error, request.url));
   };
 }
 
-function unroutableError(error: FastifyError): ApiError {
+/**
+ * The router refuses a path that is not valid percent-encoding, and a target in absolute form
+ * that is not an http(s) URL it can take (`ftp://...`, a port past 65535, a `#fragment`): each is
+ * told what it got wrong, not the other's reason.
+ */
+function unroutableError(error: FastifyError, target: string): ApiError {
   if (error.code === 'FST_ERR_BAD_URL') {
-    return new ApiError('bad_request', {
-      message: 'The request path is not valid percent-encoding',
-      cause: error,
-    });
+    const message = target.startsWith('/')
+      ? 'The request path is not valid percent-encoding'
+      : 'The request target is not a valid http(s) URL';
+    return new ApiError('bad_request', { message, cause: error });
   }
   return toApiError(error);
 }
