@@ -93,6 +93,25 @@ describe('GET /openapi.json and /docs', () => {
       expect(status, file).toBeLessThan(500);
     }
   });
+
+  it("answers an asset's failed precondition with a 412 and ignores its ranges, rather than a 400", async () => {
+    const asset = `${server.url}/docs/static/swagger-ui.css`;
+    for (const [name, value] of [
+      ['if-match', '"not-its-tag"'],
+      ['if-unmodified-since', 'Sat, 01 Jan 2000 00:00:00 GMT'],
+    ] as const) {
+      const response = await fetch(asset, { headers: { [name]: value } });
+      expect(response.status).toBe(412);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('precondition_failed');
+    }
+    // A range past the end would be a 416, which the contract has no code for: ranges are ignored
+    // (RFC 9110 §14.2 allows it), and the asset, a few hundred KB at most, is sent whole.
+    for (const range of ['bytes=999999999-', 'bytes=0-9']) {
+      const response = await fetch(asset, { headers: { range } });
+      await response.arrayBuffer();
+      expect(response.status, range).toBe(200);
+    }
+  });
 });
 
 /** The status, with the body read to the end so the connection is free when the server closes. */

@@ -135,6 +135,14 @@ function toApiError(error: FastifyError): ApiError {
   if (mapped) return new ApiError(mapped, { cause: error });
   if (error instanceof SyntaxError && error.statusCode === 400)
     return new ApiError('malformed_json', { cause: error });
+  // The docs' assets have validators (ETag, Last-Modified): @fastify/send fails their
+  // If-Match or If-Unmodified-Since with a 412, which the catch-all below turned into a 400.
+  if (error.statusCode === 412) {
+    return new ApiError('precondition_failed', {
+      message: 'A precondition (If-Match or If-Unmodified-Since) does not hold',
+      cause: error,
+    });
+  }
   // Before the database's codes: a body whose client went away is Node's "aborted" with
   // ECONNRESET and a 400, the client's doing, not a database that cannot be reached.
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
