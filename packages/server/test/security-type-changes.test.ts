@@ -165,6 +165,39 @@ describe('security-type changes made in the same turn', () => {
     },
   );
 
+  // Each change waiting on a lock holds a write slot: the PATCHes piling up on one locked site must
+  // not take them all, or every other site's PATCH waits for a slot and fails with 503.
+  it.runIf(testBackend() === 'postgres')(
+    "makes other sites' changes at once while many changes wait on one site locked elsewhere",
+    async () => {
+      // Four connections: two write slots.
+      const impatient = await openStore(database.url, { pgStatementTimeoutMs: 1000, pgPoolSize: 4 });
+      const locker = new pg.Client({ connectionString: database.url });
+      await locker.connect();
+      try {
+        await locker.query('begin');
+        await locker.query('select id from sites where id = 10 for update');
+        const changesOfImpatient = securityTypeChangesFor(impatient);
+        const locked = [2, 3, 4].map((type) =>
+          changesOfImpatient.apply(change(10, type)).catch((error: unknown) => error),
+        );
+        // A turn later, when the changes of site 10 wait on its lock.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const startedAt = Date.now();
+        expect(await changesOfImpatient.apply(change(11, 4))).toMatchObject({ id: 11 });
+        expect(Date.now() - startedAt).toBeLessThan(500);
+        // Those queued behind the first fail with it: a 503 at the statement timeout, not three.
+        for (const outcome of await Promise.all(locked)) expect(isDatabaseUnavailable(outcome)).toBe(true);
+        expect(Date.now() - startedAt).toBeLessThan(1500);
+        await locker.query('rollback');
+        expect(await chainOf(10)).toEqual([]);
+      } finally {
+        await locker.end();
+        await impatient.close();
+      }
+    },
+  );
+
   // A statement that times out (or a database that cannot be reached) would take as long again for
   // each change retried alone: the whole turn must fail at once, as a 503, with nothing written.
   it.runIf(testBackend() === 'postgres')(

@@ -19,8 +19,9 @@ import type { SiteSummary } from './sites.js';
  *
  * The statement skips sites whose rows another transaction holds locked (an operator's psql, a
  * long transaction): each of those changes is then made alone, after the turn's batch has
- * answered, and waits on its own site's lock. Waiting in the statement instead held up every
- * other site's change of the turn, and failed them all with 503 at the statement timeout.
+ * answered, and waits on its own site's lock (oneAfterAnotherPerSite). Waiting in the statement
+ * instead held up every other site's change of the turn, and failed them all with 503 at the
+ * statement timeout.
  */
 export function changesOnPostgres(store: PostgresStore): SecurityTypeChanges {
   const batches = new DataLoader<SecurityTypeChange, Outcome>(async (changes) => {
@@ -34,15 +35,38 @@ export function changesOnPostgres(store: PostgresStore): SecurityTypeChanges {
     }
     return changes.map((change) => results.get(change));
   }, perTurnBatches());
+  const changeAlone = oneAfterAnotherPerSite(store);
   return {
     apply: (change) =>
-      batches
-        .load(change)
-        .then((site) =>
-          site === NOT_IN_BATCH
-            ? store.writing(() => store.queryFirst(changeInOneStatement(store.db, change)))
-            : site,
-        ),
+      batches.load(change).then((site) => (site === NOT_IN_BATCH ? changeAlone(change) : site)),
+  };
+}
+
+/**
+ * Makes the changes the turn's statement skipped, each alone, and those of one site one after
+ * another. Each waits on its site's lock while it holds a write slot (write-slots.ts): made all at
+ * once, the PATCHes piling up on one site locked elsewhere took every slot, and every other
+ * site's PATCH failed with 503 waiting for one. When one fails as unavailable (it waited out the
+ * statement timeout), those queued behind it fail with it, as a batch's changes do, instead of
+ * each waiting as long again.
+ */
+function oneAfterAnotherPerSite(
+  store: PostgresStore,
+): (change: SecurityTypeChange) => Promise<SiteSummary | undefined> {
+  // Keyed by dealer too: a change addressed under another dealer finds no row and waits on no lock.
+  const lastOfSite = new Map<string, Promise<SiteSummary | undefined>>();
+  return (change) => {
+    const site = `${change.dealerId}/${change.siteId}`;
+    const makeIt = () => store.writing(() => store.queryFirst(changeInOneStatement(store.db, change)));
+    const made = (lastOfSite.get(site) ?? Promise.resolve(undefined)).then(makeIt, (error) =>
+      isDatabaseUnavailable(error) ? Promise.reject(error) : makeIt(),
+    );
+    lastOfSite.set(site, made);
+    const forget = () => {
+      if (lastOfSite.get(site) === made) lastOfSite.delete(site);
+    };
+    made.then(forget, forget);
+    return made;
   };
 }
 
