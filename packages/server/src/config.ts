@@ -154,11 +154,16 @@ export function redactUrl(text: string): string {
 
 function redactUserInfo(text: string): string {
   // A password may hold '@' itself: node-postgres reads the user info up to the last '@' before
-  // the path, and so does this. It may also hold a '/' left unencoded (a generated base64 one,
-  // say), which makes the URL invalid and the error quote it: so the user info runs to the last
-  // '@' before a query, or, for a password with a '?' in it, before the first '/'.
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text))
-    return text.replace(/^([^:]+:\/\/[^:/@]*):(?:[^?#]*|[^/]*)@/, '$1:***@');
+  // the path, and so does this; and a '?' (then it ends before the first '/'). In a URL that does
+  // not parse, which is the one an error quotes, it may hold an unencoded '/' (a generated base64
+  // one, say) and a '?' or '#' as well, and where it ends cannot be told: then it runs to the last
+  // '@' of all. In one that parses, an '@' past the first '?' is the query's (`application_name=ops@box`).
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    const password = URL.canParse(text)
+      ? /^([^:]+:\/\/[^:/@]*):(?:[^?#]*|[^/]*)@/
+      : /^([^:]+:\/\/[^:/@]*):.*@/s;
+    return text.replace(password, '$1:***@');
+  }
   // Not a URL of the expected form (a typo such as `postgres:/user:pw@host`): whatever could be
   // a password, up to the last '@', is hidden.
   return text.replace(/:[^@]*@/, ':***@');

@@ -128,6 +128,10 @@ describe('configuration', () => {
     expect(redactUrl('postgres://app:s3/cret@db:5432/x')).toBe('postgres://app:***@db:5432/x');
     expect(redactUrl('postgres://app:top@s3/cret@db:5432/x')).toBe('postgres://app:***@db:5432/x');
     expect(redactUrl('postgres://app:s3?cret@db:5432/x')).toBe('postgres://app:***@db:5432/x');
+    // With a '/' and a '?' or '#' as well, nothing tells where it ends: all up to the last '@' goes.
+    expect(redactUrl('postgres://app:s3/c#ret@db:5432/x')).toBe('postgres://app:***@db:5432/x');
+    expect(redactUrl('postgres://app:s3/c?ret@db:5432/x')).toBe('postgres://app:***@db:5432/x');
+    expect(redactUrl('postgres://app:s3?c/ret@db:5432/x')).toBe('postgres://app:***@db:5432/x');
     // An '@' in the query is not a password's.
     expect(redactUrl('postgres://app:s3cret@db/x?application_name=ops@box')).toBe(
       'postgres://app:***@db/x?application_name=ops@box',
