@@ -358,6 +358,19 @@ describe('requests outside the routes', () => {
       expect(answer.headers.upgrade).toBeUndefined();
       expect(answer.headers.connection).toBe('close');
     });
+
+    // The router answers a path it cannot take before any hook runs, and Node drops what follows.
+    it('closes the connection after a path the router refuses, too', async () => {
+      const socket = connect(port, '127.0.0.1');
+      socket.write(
+        `GET /partner/v1/dealers/1/sites/%zz/arming-settings HTTP/1.1\r\nhost: x\r\n` +
+          `connection: upgrade\r\nupgrade: websocket\r\n\r\nGET ${LIVENESS_PATH} HTTP/1.1\r\nhost: x\r\n\r\n`,
+      );
+      socket.setTimeout(2_000, () => socket.destroy());
+      const answer = parse(await collect(socket));
+      expect(answer.status).toBe(400);
+      expect(answer.headers.connection).toBe('close');
+    });
   });
 
   describe('a method the path does not serve', () => {

@@ -56,8 +56,11 @@ export function registerRequestHeaderChecks(app: FastifyInstance): void {
   serveUnknownExpectations(app);
 }
 
-/** Node's parser takes a request for an upgrade when it has Upgrade and `upgrade` in Connection. */
-function asksToUpgrade(headers: IncomingHttpHeaders): boolean {
+/**
+ * Node's parser takes a request for an upgrade when it has Upgrade and `upgrade` in Connection.
+ * (Also for answerUnroutable, whose answers no hook sees.)
+ */
+export function asksToUpgrade(headers: IncomingHttpHeaders): boolean {
   if (headers.upgrade === undefined || headers.connection === undefined) return false;
   return headers.connection.split(',').some((option) => option.trim().toLowerCase() === 'upgrade');
 }
