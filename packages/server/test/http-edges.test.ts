@@ -233,6 +233,17 @@ describe('requests outside the routes', () => {
         });
       },
     );
+
+    it('whose only fault is its percent-encoding is told that, as a path is', async () => {
+      const answer = parse(
+        await exchange(port, `GET http://x/healthz/%zz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`),
+      );
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.body).error).toMatchObject({
+        code: 'bad_request',
+        message: 'The request path is not valid percent-encoding',
+      });
+    });
   });
 
   describe('the Authorization header', () => {

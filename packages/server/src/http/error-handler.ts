@@ -79,13 +79,15 @@ export function answerUnroutable(accessLog: AccessLog) {
 /**
  * The router refuses a path that is not valid percent-encoding, and a target in absolute form
  * that is not an http(s) URL it can take (`ftp://...`, a port past 65535, a `#fragment`): each is
- * told what it got wrong, not the other's reason.
+ * told what it got wrong, not the other's reason. An absolute-form target's path is decoded as
+ * any other, so its bad percent-encoding is told as a path's.
  */
 function unroutableError(error: FastifyError, target: string): ApiError {
   if (error.code === 'FST_ERR_BAD_URL') {
-    const message = target.startsWith('/')
-      ? 'The request path is not valid percent-encoding'
-      : 'The request target is not a valid http(s) URL';
+    const message =
+      target.startsWith('/') || !decodes(target)
+        ? 'The request path is not valid percent-encoding'
+        : 'The request target is not a valid http(s) URL';
     return new ApiError('bad_request', { message, cause: error });
   }
   return toApiError(error);
@@ -155,6 +157,15 @@ function toApiError(error: FastifyError): ApiError {
   if (isDatabaseUnavailable(error) || isDatabaseGone(error))
     return new ApiError('service_unavailable', { cause: error });
   return new ApiError('internal_error', { cause: error });
+}
+
+function decodes(target: string): boolean {
+  try {
+    decodeURI(target);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
