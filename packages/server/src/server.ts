@@ -62,9 +62,13 @@ async function listen(app: FastifyInstance, config: Pick<Config, 'host' | 'port'
 }
 
 /**
- * The first SIGTERM or SIGINT shuts down gracefully; a second one (Ctrl-C again, or an operator
- * who will not wait for SHUTDOWN_TIMEOUT_MS) exits at once with code 1, after saying so. A request
- * cut off that way was not answered, so no answered PATCH is lost: its transaction never committed.
+ * The first SIGTERM, SIGINT or SIGHUP shuts down gracefully. SIGHUP too, because Node's default
+ * for it (a closed terminal, or a `kill -HUP` sent out of habit after rotating a log) ends the
+ * process at once: requests in flight cut off, and answered requests' gathered log lines lost.
+ * There is nothing to reload (the logs go to stdout), so it stops the server like the others.
+ * A second signal (Ctrl-C again, or an operator who will not wait for SHUTDOWN_TIMEOUT_MS) exits
+ * at once with code 1, after saying so. A request cut off that way was not answered, so no
+ * answered PATCH is lost: its transaction never committed.
  */
 export function closeOnSignals(server: RunningServer, logger: Logger): void {
   let closing = false;
@@ -90,4 +94,5 @@ export function closeOnSignals(server: RunningServer, logger: Logger): void {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  process.on('SIGHUP', shutdown);
 }

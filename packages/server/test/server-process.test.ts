@@ -272,6 +272,26 @@ describe('the server process', () => {
     }
   });
 
+  it('on SIGHUP (a closed terminal, a log rotation reflex), shuts down as gently as on SIGTERM', async () => {
+    const token = await fetchToken(server.url, client);
+    const body = '{"security_type":3}';
+    const connection = await rawConnection(server.url);
+    connection.write(patchHead(token, body.length, 'close') + body.slice(0, 5));
+    await pause(200);
+    const exit = server.stop('SIGHUP');
+    await pause(200);
+    try {
+      connection.write(body.slice(5));
+      expect(await connection.closed).toMatch(/^HTTP\/1.1 200/);
+      expect(await exit).toBe(0);
+      const log = server.stdout.join('\n');
+      expect(log).toContain('"signal":"SIGHUP"');
+      expect(log.lastIndexOf('database closed')).toBeGreaterThan(log.lastIndexOf('request completed'));
+    } finally {
+      server = await restarted(exit);
+    }
+  });
+
   it('on SIGTERM, answers a request that arrives on a busy keep-alive connection in full, then closes it', async () => {
     const { token, connection, restOfBody, exit } = await patchCutBySigterm(3, 'keep-alive');
     try {
