@@ -72,8 +72,25 @@ describe('GET /openapi.json and /docs', () => {
     const html = await response.text();
     expect(html).not.toMatch(/https?:\/\//);
     for (const asset of html.matchAll(/(?:src|href)="([^"]+)"/g)) {
-      expect(await statusOf(`${server.url}${asset[1]}`), asset[1]).toBe(200);
+      expect(await statusOf(new URL(asset[1] ?? '', `${server.url}/docs`).href), asset[1]).toBe(200);
     }
+  });
+
+  it("names its resources relative to itself, so it works under a proxy's path prefix (ISSUER_URL's path)", async () => {
+    // A proxy that serves this server as https://gateway.example.com/chekt/ strips the prefix:
+    // whatever the page loads must resolve under it, not at the gateway's root.
+    const page = 'https://gateway.example.com/chekt/docs';
+    const html = await (await fetch(`${server.url}/docs`)).text();
+    const init = await (await fetch(`${server.url}/docs/init.js`)).text();
+    const named = [
+      ...[...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1] ?? ''),
+      ...[...init.matchAll(/url: "([^"]+)"/g)].map((match) => match[1] ?? ''),
+    ];
+    expect(named).toContain('openapi.json');
+    for (const resource of named)
+      expect(new URL(resource, page).href, resource).toMatch(/^https:\/\/gateway\.example\.com\/chekt\//);
+    const slash = await fetch(`${server.url}/docs/`, { redirect: 'manual' });
+    expect(new URL(slash.headers.get('location') ?? '', `${page}/`).href).toBe(page);
   });
 
   it("serves only the page's assets from swagger-ui-dist, not its internet-bound demo page", async () => {

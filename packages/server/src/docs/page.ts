@@ -8,19 +8,26 @@ export const DOCS_ASSETS_PREFIX = `${DOCS_PATH}/static/`;
 export const DOCS_INIT_PATH = `${DOCS_PATH}/init.js`;
 export const OPENAPI_PATH = '/openapi.json';
 
+/**
+ * What the page loads, named relative to the page itself: behind a proxy that mounts the server
+ * under a path (ISSUER_URL `https://gateway.example.com/chekt`), `docs/static/x` from
+ * `/chekt/docs` is `/chekt/docs/static/x`, where `/docs/static/x` would leave the prefix out.
+ */
+const fromPage = (path: string): string => path.slice(1);
+
 export const DOCS_HTML = `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>CHeKT Partner API: Arming Settings reference</title>
-    <link rel="stylesheet" href="${DOCS_ASSETS_PREFIX}swagger-ui.css">
-    <link rel="icon" type="image/png" href="${DOCS_ASSETS_PREFIX}favicon-32x32.png">
+    <link rel="stylesheet" href="${fromPage(DOCS_ASSETS_PREFIX)}swagger-ui.css">
+    <link rel="icon" type="image/png" href="${fromPage(DOCS_ASSETS_PREFIX)}favicon-32x32.png">
   </head>
   <body>
     <div id="swagger-ui"></div>
-    <script src="${DOCS_ASSETS_PREFIX}swagger-ui-bundle.js"></script>
-    <script src="${DOCS_INIT_PATH}"></script>
+    <script src="${fromPage(DOCS_ASSETS_PREFIX)}swagger-ui-bundle.js"></script>
+    <script src="${fromPage(DOCS_INIT_PATH)}"></script>
   </body>
 </html>
 `;
@@ -33,7 +40,7 @@ export const DOCS_HTML = `<!doctype html>
 // here uses cookies or the browser's logins, so every request leaves them out, and a mistyped
 // secret shows the token endpoint's own error in the page.
 export const DOCS_INIT_SCRIPT = `window.ui = SwaggerUIBundle({
-  url: ${JSON.stringify(OPENAPI_PATH)},
+  url: ${JSON.stringify(fromPage(OPENAPI_PATH))},
   dom_id: '#swagger-ui',
   deepLinking: true,
   validatorUrl: null,
@@ -41,7 +48,7 @@ export const DOCS_INIT_SCRIPT = `window.ui = SwaggerUIBundle({
   displayRequestDuration: true,
   showExtensions: true,
   persistAuthorization: false,
-  oauth2RedirectUrl: window.location.origin + ${JSON.stringify(`${DOCS_ASSETS_PREFIX}oauth2-redirect.html`)},
+  oauth2RedirectUrl: new URL(${JSON.stringify(`${fromPage(DOCS_ASSETS_PREFIX)}oauth2-redirect.html`)}, window.location.href).href,
   requestInterceptor: (request) => {
     request.credentials = 'omit';
     return request;

@@ -40,7 +40,8 @@ export const docsRoutes: FastifyPluginAsync<DocsRoutesOptions> = async (app, { p
       .header('content-security-policy', DOCS_CONTENT_SECURITY_POLICY)
       .send(DOCS_HTML),
   );
-  app.get(`${DOCS_PATH}/`, async (_request, reply) => reply.redirect(DOCS_PATH));
+  // Relative, as the page's resources are: from /chekt/docs/ behind a proxy's prefix, to /chekt/docs.
+  app.get(`${DOCS_PATH}/`, async (_request, reply) => reply.redirect(`..${DOCS_PATH}`));
   app.get(DOCS_INIT_PATH, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').send(DOCS_INIT_SCRIPT),
   );
