@@ -23,7 +23,7 @@ import { runCli } from './support/cli.js';
 import { testBackend } from './support/database.js';
 import { call, patchJson } from './support/http.js';
 import { addClient, fetchToken, seedExample } from './support/provision.js';
-import { parseJson, startServerProcess } from './support/server-process.js';
+import { CLI_PATH, parseJson, startServerProcess } from './support/server-process.js';
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
@@ -196,6 +196,35 @@ describe.skipIf(testBackend() !== 'sqlite')('the SQLite database file (it holds 
         await server.stop();
       }
       expect(modeOf(file)).toBe(0o400);
+    },
+  );
+
+  it.runIf(canRunAsNobody)(
+    'one this process may not read (a backup put back by another user) is refused as such, not as "unable to open"',
+    async () => {
+      const file = join(dir, 'partner.db');
+      const store = await openStore(`sqlite:${file}`);
+      await store.close();
+      const nobody = 65534;
+      // Root's file, 0600, as `(umask 077 && sqlite3 ... ".backup ...")` run by root leaves it.
+      if (root) chmodSync(dir, 0o777);
+      else chmodSync(file, 0o000);
+      const asNobody = root ? ['setpriv', `--reuid=${nobody}`, `--regid=${nobody}`, '--clear-groups'] : [];
+      const [command = process.execPath, ...args] = [
+        ...asNobody,
+        process.execPath,
+        CLI_PATH,
+        'dealer',
+        'add',
+        '1',
+        '--name',
+        'x',
+        '--db',
+        `sqlite:${file}`,
+      ];
+      const result = spawnSync(command, args, { encoding: 'utf8' });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`permission denied, access '${file}'`);
     },
   );
 

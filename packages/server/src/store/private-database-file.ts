@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, openSync, realpathSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -13,6 +13,21 @@ export function createDatabaseFilePrivately(file: string): void {
     closeSync(openSync(file, 'wx', 0o600));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    refuseUnreadable(file);
+  }
+}
+
+/**
+ * SQLite says only "unable to open database file" of a file this process may not read (a backup
+ * put back by root, say): EACCES names the file and the reason. Any other answer (a symbolic link
+ * to a file not made yet) is SQLite's to handle, and a file it may read but not write is served
+ * read-only (writable-file.ts).
+ */
+function refuseUnreadable(file: string): void {
+  try {
+    accessSync(file, constants.R_OK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EACCES') throw error;
   }
 }
 
