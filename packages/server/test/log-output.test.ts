@@ -5,13 +5,32 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LIVENESS_PATH } from '@chekt-partner/contract';
-import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { logOutput } from '../src/logging/log-output.js';
 import { call } from './support/http.js';
 import { CLI_PATH } from './support/server-process.js';
 
 // /dev/full answers every write with ENOSPC, as a full disk does.
 const hasDevFull = existsSync('/dev/full');
+
+/**
+ * A disk that fills up partway through a write, as a real one does: write(2) takes what still
+ * fits, and the next call fails with ENOSPC. `roomLeft` undefined: the disk has room again.
+ */
+const disk = vi.hoisted(() => ({ roomLeft: undefined as number | undefined }));
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const writeSync = (fd: number, data: Buffer | string, offset?: number) => {
+    if (typeof data === 'string') return fs.writeSync(fd, data);
+    if (disk.roomLeft === undefined) return fs.writeSync(fd, data, offset);
+    if (disk.roomLeft === 0)
+      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    const length = Math.min(disk.roomLeft, data.length - (offset ?? 0));
+    disk.roomLeft -= length;
+    return fs.writeSync(fd, data, offset, length);
+  };
+  return { ...fs, writeSync };
+});
 
 describe('logOutput: where the log lines are written', () => {
   let dir: string;
@@ -33,6 +52,23 @@ describe('logOutput: where the log lines are written', () => {
       out.destroy();
     }
     expect(readFileSync(file, 'utf8')).toBe('one\ntwo\n');
+  });
+
+  it('a line cut off by a full disk is ended before the next ones, which stay whole', () => {
+    const file = join(dir, 'out.log');
+    const out = logOutput(file, () => {});
+    try {
+      disk.roomLeft = 5;
+      out.write(Buffer.from('first line\n'));
+      out.write(Buffer.from('lost line\n'));
+      disk.roomLeft = undefined;
+      out.write(Buffer.from('{"msg":"next"}\n'));
+    } finally {
+      disk.roomLeft = undefined;
+      out.destroy();
+    }
+    // The cut line stays cut, but does not swallow the line written after it.
+    expect(readFileSync(file, 'utf8').split('\n')).toEqual(['first', '{"msg":"next"}', '']);
   });
 
   it.runIf(hasDevFull)('drops what it cannot write, without throwing, and says so once', () => {

@@ -25,15 +25,22 @@ export type LogOutputReport = (text: string) => void;
 export function logOutput(dest: number | string, report: LogOutputReport = reportOnStderr): LogOutput {
   const fd = typeof dest === 'number' ? dest : openForAppend(dest);
   let droppedBytes = 0;
+  // A disk that fills up takes what still fits of a chunk: the output then ends inside a line.
+  let midLine = false;
   return {
     fd,
     write(chunk) {
+      // The cut line is ended first: the next line, written right behind it, would join it, and
+      // a reader of JSON lines would lose that one too.
+      const bytes = midLine ? Buffer.concat([LINE_END, chunk]) : chunk;
       try {
-        writeWhole(fd, chunk);
+        writeWhole(fd, bytes);
+        midLine = false;
       } catch (error) {
+        if (error instanceof WriteCut && error.written > 0) midLine = error.written < bytes.length;
         if (droppedBytes === 0) {
           report(
-            `chekt-partner: log lines could not be written (${describe(error)}); dropping them until they can\n`,
+            `chekt-partner: log lines could not be written (${describe(unwrap(error))}); dropping them until they can\n`,
           );
         }
         droppedBytes += chunk.length;
@@ -55,14 +62,30 @@ function openForAppend(path: string): number {
   return openSync(path, 'a');
 }
 
-/** Waits out a full pipe in short sleeps; any other error is thrown. */
+const LINE_END = Buffer.from('\n');
+
+/** A write that failed, and how many of its bytes went out before it did. */
+class WriteCut extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly written: number,
+  ) {
+    super('write failed', { cause });
+  }
+}
+
+function unwrap(error: unknown): unknown {
+  return error instanceof WriteCut ? error.cause : error;
+}
+
+/** Waits out a full pipe in short sleeps; any other error is thrown, as a WriteCut. */
 function writeWhole(fd: number, chunk: Buffer): void {
   let offset = 0;
   while (offset < chunk.length) {
     try {
       offset += writeSync(fd, chunk, offset);
     } catch (error) {
-      if (!isBusy(error)) throw error;
+      if (!isBusy(error)) throw new WriteCut(error, offset);
       sleep(PIPE_FULL_WAIT_MS);
     }
   }
