@@ -318,6 +318,29 @@ describe('the operator CLI, chekt-partner', () => {
     }
   });
 
+  it('serve --demo on a database an older version left with the demo dealer but not its site seeds the site', async () => {
+    const demoDb = await createTestDatabase();
+    try {
+      // What an older version's --demo left when it stopped between the dealer and the site.
+      expect(runCli(['dealer', 'add', '12345', '--name', 'Demo Dealer', '--db', demoDb.url]).status).toBe(0);
+      const server = await startServerProcess({ db: demoDb.url, args: ['--demo', '--json'] });
+      try {
+        const demo = await waitForDemo(server);
+        const token = await fetchToken(server.url, {
+          clientId: demo.client_id,
+          clientSecret: demo.client_secret,
+        });
+        const printed = await call(server.url, demo.path, { token });
+        expect(printed.status).toBe(200);
+        expect(printed.body).toMatchObject({ site_id: 1, name: 'Gangnam Headquarters' });
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await demoDb.drop();
+    }
+  });
+
   it('site adds started together without --site-id each get an id of their own', async () => {
     expect(cli('dealer', 'add', '4242', '--name', 'Busy').status).toBe(0);
     const adds = await Promise.all(

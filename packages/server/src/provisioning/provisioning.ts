@@ -11,6 +11,7 @@ import {
 } from '../store/repositories/clients.js';
 import { findDealer, insertDealer } from '../store/repositories/dealers.js';
 import {
+  dealerHasSite,
   findSiteByExternalId,
   insertSite,
   nextSiteId,
@@ -139,7 +140,9 @@ export class Provisioning {
    * operator needs a secret they can paste.
    */
   async seedDemo(): Promise<NewClient> {
-    if (!(await findDealer(this.db, DEMO.dealerId))) {
+    // Decided by the site, not the dealer: an older version's --demo stopped between the two left
+    // the demo dealer without its site, and the demo would print a path that is a 404.
+    if (!(await dealerHasSite(this.db, DEMO.dealerId, DEMO.siteId))) {
       // Checked before the dealer is added: a demo dealer without its site would never get one.
       if (await siteIdTaken(this.db, DEMO.siteId)) {
         throw new ProvisioningError(
@@ -147,7 +150,7 @@ export class Provisioning {
           `site id ${DEMO.siteId} is already taken, and the demo needs it: use --demo with another database`,
         );
       }
-      await this.addDealer(DEMO.dealerId, DEMO.dealerName);
+      if (!(await findDealer(this.db, DEMO.dealerId))) await this.addDealer(DEMO.dealerId, DEMO.dealerName);
       await this.addSite({
         dealerId: DEMO.dealerId,
         siteId: DEMO.siteId,

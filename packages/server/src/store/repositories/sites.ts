@@ -111,6 +111,20 @@ export async function siteIdTaken(db: Kysely<Database>, siteId: number): Promise
   return row !== undefined;
 }
 
+export async function dealerHasSite(
+  db: Kysely<Database>,
+  dealerId: number,
+  siteId: number,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('sites')
+    .select('id')
+    .where('id', '=', siteId)
+    .where('dealer_id', '=', dealerId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function insertSite(db: Kysely<Database>, site: SiteRow): Promise<void> {
   await db.insertInto('sites').values(site).execute();
 }
