@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import type { SecurityType } from '@chekt-partner/contract';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -10,6 +12,8 @@ import type { Database } from '../src/store/schema.js';
 import { openStore } from '../src/store/store.js';
 import { createTestDatabase, type TestDatabase, testBackend } from './support/database.js';
 import { failEvery, stopFailing } from './support/injected-failure.js';
+
+const require = createRequire(import.meta.url);
 
 // Runs on both backends (the Vitest project sets which). A database written by an older version
 // must come up on the newest with nothing lost.
@@ -91,6 +95,29 @@ describe('migrations: a database from 0001 upgraded to the latest', () => {
     },
   );
 
+  // PostgreSQL's advisory lock has no timeout; SQLite's write lock is waited for by busy_timeout.
+  it.runIf(testBackend() === 'sqlite')(
+    "waits for another process's migrations that hold the write lock longer than the busy timeout",
+    async () => {
+      await seedVersion1History(db);
+      await db.destroy();
+      // Another process in the middle of its migrations: the write lock held for 6.5 s (busy_timeout: 5 s).
+      const holder = holdWriteLock(database.url.slice('sqlite:'.length), 6500);
+      await holder.locked;
+      try {
+        const store = await openStore(database.url);
+        try {
+          const site10 = await listArmingHistory(store.db, 10);
+          expect(site10.map((row) => row.to_type)).toEqual([2, 3, 4]);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await holder.exited;
+      }
+    },
+  );
+
   it('a migration that fails halfway leaves nothing of it applied, and the next start applies it whole', async () => {
     await seedVersion1History(db);
     // 0002 adds its columns, then fills them in: the fill fails, after the columns were added.
@@ -122,6 +149,23 @@ async function seedLargeVersion1History(db: Kysely<Database>, rows: number): Pro
     insert into arming_history (site_id, dealer_id, from_type, to_type, client_id, trace_id, changed_at)
     select 1 + n % 1000, 1, 1, 2, 'client', 'trace', '2026-01-01T00:00:00.000Z'
     from generate_series(1, ${rows}) as n`.execute(db);
+}
+
+/** A process of its own that takes the file's write lock (in WAL mode, as the server leaves it), and commits `ms` after. */
+function holdWriteLock(file: string, ms: number): { locked: Promise<void>; exited: Promise<void> } {
+  const script = `
+    const connection = new (require(process.argv[1]))(process.argv[2]);
+    connection.pragma('journal_mode = WAL');
+    connection.exec('begin immediate');
+    process.stdout.write('locked');
+    setTimeout(() => connection.exec('commit'), ${ms});`;
+  const child = spawn(process.execPath, ['-e', script, require.resolve('better-sqlite3'), file]);
+  const locked = new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`lock holder exited with ${code} before locking`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { locked, exited };
 }
 
 function rawConnection(database: TestDatabase): Kysely<Database> {

@@ -274,8 +274,19 @@ function sqliteSync(
  */
 async function migrateSqliteAllOrNothing(store: SqliteStore): Promise<void> {
   if (!(await migratorHasWork(store.db as Kysely<unknown>, 'sqlite'))) return;
-  await oneInstanceAtATime(store, 'migrations', (db) => migrateToLatest(db as Kysely<unknown>, 'sqlite'));
+  // The write lock may be held by another process's migrations, which on a large file take longer
+  // than BUSY_TIMEOUT_MS (0002 on 500,000 sites and 4,000,000 history rows: 10 s): wait for them
+  // to finish, as PostgreSQL's advisory lock does, instead of failing with "database is locked".
+  await sql`pragma busy_timeout = ${sql.raw(String(MIGRATION_BUSY_TIMEOUT_MS))}`.execute(store.db);
+  try {
+    await oneInstanceAtATime(store, 'migrations', (db) => migrateToLatest(db as Kysely<unknown>, 'sqlite'));
+  } finally {
+    await sql`pragma busy_timeout = ${sql.raw(String(BUSY_TIMEOUT_MS))}`.execute(store.db);
+  }
 }
+
+/** How long a process waits for another's migrations (or any other write lock) before its own. */
+const MIGRATION_BUSY_TIMEOUT_MS = 10 * 60 * 1000;
 
 /**
  * A migration may rewrite a whole table, which can take far longer than PG_STATEMENT_TIMEOUT_MS
