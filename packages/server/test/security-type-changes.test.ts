@@ -135,97 +135,106 @@ describe('security-type changes made in the same turn', () => {
   // the other sites of the same turn are changed at once, not failed after the statement timeout.
   it.runIf(testBackend() === 'postgres')(
     'makes the changes of unlocked sites at once beside a change of a site locked elsewhere',
-    async () => {
-      const impatient = await openStore(database.url, { pgStatementTimeoutMs: 1000 });
-      const locker = new pg.Client({ connectionString: database.url });
-      await locker.connect();
-      try {
-        await locker.query('begin');
-        await locker.query('select id from sites where id = 10 for update');
-        const changesOfImpatient = securityTypeChangesFor(impatient);
-        const locked = changesOfImpatient.apply(change(10, 4));
-        const others = [11, 12].map((siteId) => changesOfImpatient.apply(change(siteId, 4)));
-        const lockedOutcome = locked.then(
-          () => 'made',
-          (error: unknown) => (isDatabaseUnavailable(error) ? 'unavailable' : error),
-        );
-        const startedAt = Date.now();
-        expect(await Promise.all(others)).toMatchObject([{ id: 11 }, { id: 12 }]);
-        expect(Date.now() - startedAt).toBeLessThan(1000);
-        // It waited on the lock for the statement timeout: a 503, and nothing written.
-        expect(await lockedOutcome).toBe('unavailable');
-        await locker.query('rollback');
-        expect(await chainOf(10)).toEqual([]);
-        expect(await chainOf(11)).toEqual([[1, 4]]);
-        expect(await chainOf(12)).toEqual([[1, 4]]);
-      } finally {
-        await locker.end();
-        await impatient.close();
-      }
-    },
+    () =>
+      whileLocked(
+        'select id from sites where id = 10 for update',
+        { pgStatementTimeoutMs: 1000 },
+        async (impatient, release) => {
+          const changesOfImpatient = securityTypeChangesFor(impatient);
+          const locked = changesOfImpatient.apply(change(10, 4));
+          const others = [11, 12].map((siteId) => changesOfImpatient.apply(change(siteId, 4)));
+          const lockedOutcome = locked.then(
+            () => 'made',
+            (error: unknown) => (isDatabaseUnavailable(error) ? 'unavailable' : error),
+          );
+          const startedAt = Date.now();
+          expect(await Promise.all(others)).toMatchObject([{ id: 11 }, { id: 12 }]);
+          expect(Date.now() - startedAt).toBeLessThan(1000);
+          // It waited on the lock for the statement timeout: a 503, and nothing written.
+          expect(await lockedOutcome).toBe('unavailable');
+          await release();
+          expect(await chainOf(10)).toEqual([]);
+          expect(await chainOf(11)).toEqual([[1, 4]]);
+          expect(await chainOf(12)).toEqual([[1, 4]]);
+        },
+      ),
   );
 
   // Each change waiting on a lock holds a write slot: the PATCHes piling up on one locked site must
   // not take them all, or every other site's PATCH waits for a slot and fails with 503.
   it.runIf(testBackend() === 'postgres')(
     "makes other sites' changes at once while many changes wait on one site locked elsewhere",
-    async () => {
+    () =>
       // Four connections: two write slots.
-      const impatient = await openStore(database.url, { pgStatementTimeoutMs: 1000, pgPoolSize: 4 });
-      const locker = new pg.Client({ connectionString: database.url });
-      await locker.connect();
-      try {
-        await locker.query('begin');
-        await locker.query('select id from sites where id = 10 for update');
-        const changesOfImpatient = securityTypeChangesFor(impatient);
-        const locked = [2, 3, 4].map((type) =>
-          changesOfImpatient.apply(change(10, type)).catch((error: unknown) => error),
-        );
-        // A turn later, when the changes of site 10 wait on its lock.
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        const startedAt = Date.now();
-        expect(await changesOfImpatient.apply(change(11, 4))).toMatchObject({ id: 11 });
-        expect(Date.now() - startedAt).toBeLessThan(500);
-        // Those queued behind the first fail with it: a 503 at the statement timeout, not three.
-        for (const outcome of await Promise.all(locked)) expect(isDatabaseUnavailable(outcome)).toBe(true);
-        expect(Date.now() - startedAt).toBeLessThan(1500);
-        await locker.query('rollback');
-        expect(await chainOf(10)).toEqual([]);
-      } finally {
-        await locker.end();
-        await impatient.close();
-      }
-    },
+      whileLocked(
+        'select id from sites where id = 10 for update',
+        { pgStatementTimeoutMs: 1000, pgPoolSize: 4 },
+        async (impatient, release) => {
+          const changesOfImpatient = securityTypeChangesFor(impatient);
+          const locked = [2, 3, 4].map((type) =>
+            changesOfImpatient.apply(change(10, type)).catch((error: unknown) => error),
+          );
+          // A turn later, when the changes of site 10 wait on its lock.
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          const startedAt = Date.now();
+          expect(await changesOfImpatient.apply(change(11, 4))).toMatchObject({ id: 11 });
+          expect(Date.now() - startedAt).toBeLessThan(500);
+          // Those queued behind the first fail with it: a 503 at the statement timeout, not three.
+          for (const outcome of await Promise.all(locked)) expect(isDatabaseUnavailable(outcome)).toBe(true);
+          expect(Date.now() - startedAt).toBeLessThan(1500);
+          await release();
+          expect(await chainOf(10)).toEqual([]);
+        },
+      ),
   );
 
   // A statement that times out (or a database that cannot be reached) would take as long again for
   // each change retried alone: the whole turn must fail at once, as a 503, with nothing written.
   it.runIf(testBackend() === 'postgres')(
     'fails the whole turn at once when its statement times out, retrying no change alone',
-    async () => {
-      const impatient = await openStore(database.url, { pgStatementTimeoutMs: 300 });
-      const locker = new pg.Client({ connectionString: database.url });
-      await locker.connect();
-      try {
-        await locker.query('begin');
-        // A table lock, which a statement cannot skip as it skips locked rows.
-        await locker.query('lock table sites in exclusive mode');
-        const statements = countQueries(impatient);
-        const changesOfImpatient = securityTypeChangesFor(impatient);
-        const outcomes = await Promise.allSettled(
-          [10, 11, 12].map((siteId) => changesOfImpatient.apply(change(siteId, 4))),
-        );
-        for (const outcome of outcomes) {
-          expect(outcome.status).toBe('rejected');
-          expect(isDatabaseUnavailable((outcome as PromiseRejectedResult).reason)).toBe(true);
-        }
-        expect(statements()).toBe(1);
-        await locker.query('rollback');
-        for (const siteId of [10, 11, 12]) expect(await chainOf(siteId)).toEqual([]);
-      } finally {
-        await locker.end();
-        await impatient.close();
-      }
-    },
+    () =>
+      // A table lock, which a statement cannot skip as it skips locked rows.
+      whileLocked(
+        'lock table sites in exclusive mode',
+        { pgStatementTimeoutMs: 300 },
+        async (impatient, release) => {
+          const statements = countQueries(impatient);
+          const changesOfImpatient = securityTypeChangesFor(impatient);
+          const outcomes = await Promise.allSettled(
+            [10, 11, 12].map((siteId) => changesOfImpatient.apply(change(siteId, 4))),
+          );
+          for (const outcome of outcomes) {
+            expect(outcome.status).toBe('rejected');
+            expect(isDatabaseUnavailable((outcome as PromiseRejectedResult).reason)).toBe(true);
+          }
+          expect(statements()).toBe(1);
+          await release();
+          for (const siteId of [10, 11, 12]) expect(await chainOf(siteId)).toEqual([]);
+        },
+      ),
   );
+
+  /**
+   * Runs `body` on a store of its own while another connection holds `lock` in an open
+   * transaction, as an operator's psql would; `release` rolls that transaction back.
+   */
+  async function whileLocked(
+    lock: string,
+    options: Parameters<typeof openStore>[1],
+    body: (store: Store, release: () => Promise<void>) => Promise<void>,
+  ): Promise<void> {
+    const store = await openStore(database.url, options);
+    const locker = new pg.Client({ connectionString: database.url });
+    await locker.connect();
+    try {
+      await locker.query('begin');
+      await locker.query(lock);
+      await body(store, async () => {
+        await locker.query('rollback');
+      });
+    } finally {
+      await locker.end();
+      await store.close();
+    }
+  }
 });
