@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { answerInFlight } from './answer-in-flight.js';
 
 /**
  * How many requests read on one connection may wait for the answers before theirs. Past it, the
@@ -15,6 +16,9 @@ const MAX_WAITING = 32;
 const MAX_WAITING_BEFORE_END = 2 * MAX_WAITING;
 
 const waitingOn = new WeakMap<Socket, number>();
+
+/** Connections endFloods has cut: the requests waiting on them are not served. */
+const cutOff = new WeakSet<Socket>();
 
 /**
  * A client may send its next requests on a connection without waiting for each answer
@@ -46,6 +50,7 @@ export function serveEachConnectionInOrder(app: FastifyInstance): void {
     waitingOn.set(socket, waiting);
     if (waiting > MAX_WAITING) stopReading(socket);
     reply.raw.once('socket', () => {
+      if (cutOff.has(socket)) return;
       const left = requestsWaitingOn(socket) - 1;
       waitingOn.set(socket, left);
       if (left <= MAX_WAITING / 2) readAgain(socket);
@@ -80,11 +85,30 @@ function endFloods(socket: HttpSocket): void {
   if (!parser || !handOn) return;
   parser.onIncoming = (request, keepAlive) => {
     if (requestsWaitingOn(socket) < MAX_WAITING_BEFORE_END) return handOn(request, keepAlive);
-    socket.destroy();
+    endAfterAnswerInFlight(socket);
     // Node then takes the stop for an upgrade nobody listens for, and drops what follows.
     request.upgrade = true;
     return STOP_PARSING;
   };
+}
+
+/**
+ * Ends a cut connection once the answer being made on it has been sent, and serves none of the
+ * requests waiting behind it. The request being served may be a PATCH already committed:
+ * destroying the connection at once left the site changed and the client without an answer, so
+ * it could not tell whether its change was made. Those waiting were not begun, and a client may
+ * send them again. Should the client not read that answer, stalled-readers.ts cuts it.
+ */
+function endAfterAnswerInFlight(socket: Socket): void {
+  cutOff.add(socket);
+  const answer = answerInFlight(socket);
+  if (!answer || answer.writableFinished) {
+    socket.destroySoon();
+    return;
+  }
+  // Node gives the socket to the next waiting answer first ('finish' is its own listener's too).
+  answer.once('finish', () => socket.destroySoon());
+  answer.once('close', () => socket.destroySoon());
 }
 
 /**
