@@ -3,7 +3,6 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ApiError, asErrorDescription } from '../errors.js';
 import { isDatabaseGone, isDatabaseUnavailable } from '../store/availability.js';
 import type { AccessLog } from './access-log.js';
-import { asksToUpgrade } from './request-headers.js';
 
 /** The protection space of every challenge, Bearer (RFC 6750) and Basic (the token endpoint). */
 export const REALM = 'chekt-partner';
@@ -70,8 +69,6 @@ export function answerUnroutable(accessLog: AccessLog) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
     reply.raw.once('finish', () => accessLog.requestCompleted(null, request, reply));
     reply.header(TRACE_ID_HEADER, request.id);
-    // No onRequest hook runs here: registerRequestHeaderChecks' close after an Upgrade is made here.
-    if (asksToUpgrade(request.headers)) reply.header('connection', 'close');
     sendApiError(request, reply, unroutableError(error, request.url));
   };
 }

@@ -17,7 +17,7 @@ const MAX_WAITING_BEFORE_END = 2 * MAX_WAITING;
 
 const waitingOn = new WeakMap<Socket, number>();
 
-/** Connections endFloods has cut: the requests waiting on them are not served. */
+/** Connections cut for their flood: the requests waiting on them are not served. */
 const cutOff = new WeakSet<Socket>();
 
 /**
@@ -38,7 +38,7 @@ const cutOff = new WeakSet<Socket>();
  * Nearly every request is first in line, and pays one property read for this.
  */
 export function serveEachConnectionInOrder(app: FastifyInstance): void {
-  app.server.on('connection', endFloods);
+  app.server.on('connection', watchEachRequestRead);
   app.addHook('onRequest', (request, reply, done) => {
     // Node gives a response the connection's socket when the answers before it have gone.
     if (reply.raw.socket !== null) {
@@ -72,19 +72,27 @@ interface HttpParser {
 const STOP_PARSING = 2;
 
 /**
- * Ends a connection that has MAX_WAITING_BEFORE_END requests waiting, before the next is even
- * handed on. Stopping to read (stopReading) takes effect only once the parser is done with what
- * one read brought in, up to 64 KiB: some 1,800 of the smallest requests, each kept in memory
- * (~3 KB) until its turn. A few thousand connections sending them without reading an answer took
- * the 4 GB heap and stopped the process. So the parser is stopped at the request that would pass
- * the bound, as Node stops it at an upgrade: the rest of the bytes are dropped with the connection.
+ * Stands in front of Node's hand-off of each request its parser has read the head of, for two
+ * things that hand-off gets wrong, routed requests and unroutable ones alike:
+ *
+ * - A request that asks to switch protocols (Upgrade, and `upgrade` in Connection): Node's parser
+ *   stops at its end and drops the bytes that came with it, so a request sent right behind it
+ *   went unanswered while the connection stayed open until the keep-alive timeout (72 s). We never
+ *   switch (RFC 9110 §7.8 lets a server stay on HTTP/1.1), so its answer closes the connection.
+ * - A flood: stopping to read (stopReading) takes effect only once the parser is done with what
+ *   one read brought in, up to 64 KiB: some 1,800 of the smallest requests, each kept in memory
+ *   (~3 KB) until its turn. A few thousand connections sending them without reading an answer
+ *   took the 4 GB heap and stopped the process. So at the request that would make
+ *   MAX_WAITING_BEFORE_END wait, the parser is stopped as Node stops it at an upgrade, and the
+ *   rest of the bytes are dropped with the connection.
  */
-function endFloods(socket: HttpSocket): void {
+function watchEachRequestRead(socket: HttpSocket): void {
   const parser = socket.parser;
   const handOn = parser?.onIncoming;
   if (!parser || !handOn) return;
   parser.onIncoming = (request, keepAlive) => {
-    if (requestsWaitingOn(socket) < MAX_WAITING_BEFORE_END) return handOn(request, keepAlive);
+    if (requestsWaitingOn(socket) < MAX_WAITING_BEFORE_END)
+      return handOn(request, keepAlive && !request.upgrade);
     endAfterAnswerInFlight(socket);
     // Node then takes the stop for an upgrade nobody listens for, and drops what follows.
     request.upgrade = true;

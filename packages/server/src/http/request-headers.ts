@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { TRACE_ID_HEADER } from '@chekt-partner/contract';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.js';
@@ -16,10 +15,7 @@ import { requestsWaitingOn } from './pipelining.js';
  *   turns its check off (app.ts), so that this answer too is the envelope with a code and the
  *   trace id. HTTP/1.0 needs no Host.
  * - While the server shuts down, every answer closes its connection.
- * - So does the answer to a request that asks to switch protocols (RFC 9110 §7.8, which lets the
- *   server stay on HTTP/1.1): Node's parser stops at the end of such a request and drops the
- *   bytes that came with it, so a request sent right behind it went unanswered while the
- *   connection stayed open, its client waiting for the keep-alive timeout (72 s).
+ *   (So does the answer to a request that asks to switch protocols: pipelining.ts.)
  * - Two Authorization lines are a 400 (RFC 6750 §3.1, invalid_request): Node keeps only the
  *   first, so the request's outcome would depend on the order of its headers. So are two
  *   Content-Type lines (RFC 9110 §5.3: not a list), for the same reason: `text/plain` then
@@ -39,7 +35,6 @@ export function registerRequestHeaderChecks(app: FastifyInstance): void {
     // pipelined behind it wait for theirs; the last of them closes it.
     if (isClosing(app.server) && requestsWaitingOn(request.raw.socket) === 0)
       reply.header('connection', 'close');
-    if (asksToUpgrade(request.headers)) reply.header('connection', 'close');
     // traceIdOf made the caller's trace id the request id only if it is valid: a sent value that
     // is not the request id was refused there, and is refused here, without checking it twice.
     const sent = request.headers[TRACE_ID_HEADER];
@@ -54,15 +49,6 @@ export function registerRequestHeaderChecks(app: FastifyInstance): void {
     );
   });
   serveUnknownExpectations(app);
-}
-
-/**
- * Node's parser takes a request for an upgrade when it has Upgrade and `upgrade` in Connection.
- * (Also for answerUnroutable, whose answers no hook sees.)
- */
-export function asksToUpgrade(headers: IncomingHttpHeaders): boolean {
-  if (headers.upgrade === undefined || headers.connection === undefined) return false;
-  return headers.connection.split(',').some((option) => option.trim().toLowerCase() === 'upgrade');
 }
 
 function transferCodingError(codings: string | undefined, httpVersion: string): ApiError | undefined {
