@@ -25,8 +25,7 @@ function buildProgram(env: Environment): Command {
   registerClientCommands(program, env);
   for (const command of allCommands(program)) {
     command.exitOverride();
-    refuseFlagsTakenAsValues(command);
-    refuseValuesGivenTwice(command);
+    checkOptionValuesAsRead(command);
   }
   return program;
 }
@@ -57,34 +56,27 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * Commander gives an option that needs a value whatever word comes next, a flag included: with an
- * empty `$NAME`, `dealer add 5 --name $NAME --json` would add a dealer named "--json" and print
- * text to a script that asked for JSON. No value here starts with `--`: such a word is a flag,
- * and the option it follows was given no value. Refused as commander reads the value, before its
- * own checks: with `site add --dealer --external-id x`, those would report the flag swallowed as
- * "required option '--external-id <id>' not specified", of a command line that has it.
+ * Each value commander reads for an option, checked as it reads it, before its own checks:
+ *
+ * - Commander gives an option that needs a value whatever word comes next, a flag included: with
+ *   an empty `$NAME`, `dealer add 5 --name $NAME --json` would add a dealer named "--json" and
+ *   print text to a script that asked for JSON. No value here starts with `--`: such a word is a
+ *   flag, and the option it follows was given no value. (Checked later, `site add --dealer
+ *   --external-id x` would be reported as "required option '--external-id <id>' not specified",
+ *   of a command line that has it.)
+ * - Commander keeps the last of two values for one option: `site add --dealer 1 ... --dealer 2`
+ *   would add the site to dealer 2, and `--db sqlite:a --db sqlite:b` write to b, with nothing
+ *   said. Which one was meant cannot be told (as with a JSON field sent twice, which the API
+ *   refuses), so neither is taken. A list (`client add --dealer 1 --dealer 2`) takes any number.
  */
-function refuseFlagsTakenAsValues(command: Command): void {
+function checkOptionValuesAsRead(command: Command): void {
+  const given = new Set<string>();
   for (const option of command.options) {
-    if (!option.required && !option.optional) continue;
+    if (!option.required && !option.optional) continue; // a flag: no value to check
     command.on(`option:${option.name()}`, (value: unknown) => {
       if (typeof value === 'string' && value.startsWith('--'))
         throw new UsageError(`${option.long} needs a value, but the next word is the flag ${value}`);
-    });
-  }
-}
-
-/**
- * Commander keeps the last of two values for one option: `site add --dealer 1 ... --dealer 2`
- * would add the site to dealer 2, and `--db sqlite:a --db sqlite:b` write to b, with nothing said.
- * Which one was meant cannot be told (as with a JSON field sent twice, which the API refuses), so
- * neither is taken. A list (`client add --dealer 1 --dealer 2`) takes any number.
- */
-function refuseValuesGivenTwice(command: Command): void {
-  const given = new Set<string>();
-  for (const option of command.options) {
-    if (option.variadic || (!option.required && !option.optional)) continue;
-    command.on(`option:${option.name()}`, () => {
+      if (option.variadic) return;
       if (given.has(option.name())) throw new UsageError(`${option.long} was given twice: give it once`);
       given.add(option.name());
     });
