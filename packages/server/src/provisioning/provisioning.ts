@@ -143,7 +143,7 @@ export class Provisioning {
     // Decided by the site, not the dealer: an older version's --demo stopped between the two left
     // the demo dealer without its site, and the demo would print a path that is a 404.
     if (!(await dealerHasSite(this.db, DEMO.dealerId, DEMO.siteId))) {
-      // Checked before the dealer is added: a demo dealer without its site would never get one.
+      // Checked before anything is added: the demo dealer is never left without its site.
       if (await siteIdTaken(this.db, DEMO.siteId)) {
         throw new ProvisioningError(
           'site_id_taken',
