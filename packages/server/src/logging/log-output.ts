@@ -33,19 +33,18 @@ export function logOutput(dest: number | string, report: LogOutputReport = repor
       // The cut line is ended first: the next line, written right behind it, would join it, and
       // a reader of JSON lines would lose that one too.
       const bytes = midLine ? Buffer.concat([LINE_END, chunk]) : chunk;
-      try {
-        writeWhole(fd, bytes);
-        midLine = false;
-      } catch (error) {
-        if (error instanceof WriteCut && error.written > 0) midLine = error.written < bytes.length;
+      const failure = writeWhole(fd, bytes);
+      if (failure) {
+        if (failure.written > 0) midLine = true;
         if (droppedBytes === 0) {
           report(
-            `chekt-partner: log lines could not be written (${describe(unwrap(error))}); dropping them until they can\n`,
+            `chekt-partner: log lines could not be written (${describe(failure.error)}); dropping them until they can\n`,
           );
         }
         droppedBytes += chunk.length;
         return;
       }
+      midLine = false;
       if (droppedBytes > 0) {
         report(`chekt-partner: log lines are written again; ${droppedBytes} bytes of them were lost\n`);
         droppedBytes = 0;
@@ -64,31 +63,21 @@ function openForAppend(path: string): number {
 
 const LINE_END = Buffer.from('\n');
 
-/** A write that failed, and how many of its bytes went out before it did. */
-class WriteCut extends Error {
-  constructor(
-    override readonly cause: unknown,
-    readonly written: number,
-  ) {
-    super('write failed', { cause });
-  }
-}
-
-function unwrap(error: unknown): unknown {
-  return error instanceof WriteCut ? error.cause : error;
-}
-
-/** Waits out a full pipe in short sleeps; any other error is thrown, as a WriteCut. */
-function writeWhole(fd: number, chunk: Buffer): void {
+/**
+ * Writes the whole chunk, waiting out a full pipe in short sleeps. On any other error, says which,
+ * and how many of the chunk's bytes had gone out before it.
+ */
+function writeWhole(fd: number, chunk: Buffer): { error: unknown; written: number } | undefined {
   let offset = 0;
   while (offset < chunk.length) {
     try {
       offset += writeSync(fd, chunk, offset);
     } catch (error) {
-      if (!isBusy(error)) throw new WriteCut(error, offset);
+      if (!isBusy(error)) return { error, written: offset };
       sleep(PIPE_FULL_WAIT_MS);
     }
   }
+  return undefined;
 }
 
 const PIPE_FULL_WAIT_MS = 2;
