@@ -222,6 +222,23 @@ describe('POST /oauth/token (RFC 6749 §4.4 client credentials)', () => {
       expectOAuthError(response, 400, 'invalid_request');
     });
 
+    // Fastify parses JSON, so the handler refuses it; it has no parser for the others and refused
+    // them itself. The client is told the same either way.
+    it('invalid_request: not form-encoded, says what is, whatever the media type', async () => {
+      for (const headers of [
+        { 'content-type': 'application/json' },
+        { 'content-type': 'text/plain' },
+        { 'content-type': 'multipart/form-data; boundary=x' },
+      ]) {
+        const response = await tokenRequest(server.url, form(valid()), headers);
+        expectOAuthError(response, 400, 'invalid_request');
+        expect(response.body, JSON.stringify(headers)).toEqual({
+          error: 'invalid_request',
+          error_description: 'The token request must be application/x-www-form-urlencoded',
+        });
+      }
+    });
+
     it('invalid_client (401): wrong secret, unknown client, no credentials, revoked client', async () => {
       const wrongSecret = await tokenRequest(server.url, form({ ...valid(), client_secret: 'nope' }));
       expectOAuthError(wrongSecret, 401, 'invalid_client');

@@ -14,7 +14,12 @@ import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { ApiError, asErrorDescription, OAuthError } from '../errors.js';
 import { refuseContentCodings } from '../http/content-coding.js';
 import { REALM } from '../http/error-handler.js';
-import { handleTokenRequest, type TokenEndpointDeps } from './token-endpoint.js';
+import {
+  handleTokenRequest,
+  isFormEncoded,
+  notFormEncoded,
+  type TokenEndpointDeps,
+} from './token-endpoint.js';
 
 /** The token endpoint's needs cover the rest: the keys the JWKS publishes, the issuer the metadata names. */
 export type OAuthRoutesOptions = TokenEndpointDeps;
@@ -30,8 +35,9 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
     },
     preParsing: refuseContentCodings,
     // The token endpoint answers in RFC 6749 §5.2's own format, not the API's error envelope.
-    errorHandler: (error, _request, reply) => {
+    errorHandler: (thrown, request, reply) => {
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      const error = notFormEncodedBody(thrown, request.headers['content-type']) ?? thrown;
       if (error instanceof OAuthError) {
         if (error.code === 'invalid_client') reply.header('www-authenticate', `Basic realm="${REALM}"`);
         const status = error.code === 'invalid_client' ? 401 : 400;
@@ -95,3 +101,14 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
     };
   });
 };
+
+/**
+ * Fastify parses a body before the handler checks its media type: one it has no parser for
+ * (text/plain, multipart, none named) or that its JSON parser refuses would be answered in
+ * Fastify's words ("Unsupported Media Type", "Body is not valid JSON ..."), where a JSON body it
+ * could parse is told what this endpoint takes (requireFormEncoding). Told that in every case.
+ */
+function notFormEncodedBody(error: FastifyError, contentType: string | undefined): OAuthError | undefined {
+  if (!error.code?.startsWith('FST_ERR_CTP_') || isFormEncoded(contentType)) return undefined;
+  return notFormEncoded();
+}

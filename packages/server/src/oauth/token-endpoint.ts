@@ -48,9 +48,16 @@ export async function handleTokenRequest(
 }
 
 function requireFormEncoding(contentType: string | undefined): void {
-  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
-  if (mediaType === 'application/x-www-form-urlencoded') return;
-  throw new OAuthError('invalid_request', 'The token request must be application/x-www-form-urlencoded');
+  if (isFormEncoded(contentType)) return;
+  throw notFormEncoded();
+}
+
+export function isFormEncoded(contentType: string | undefined): boolean {
+  return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+}
+
+export function notFormEncoded(): OAuthError {
+  return new OAuthError('invalid_request', 'The token request must be application/x-www-form-urlencoded');
 }
 
 /** The parameters this endpoint reads: §3.2's rules below are about these. */
