@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ChektConnectionError,
@@ -214,6 +215,9 @@ describe('a long-lived signal passed to every call', () => {
     for (let call = 0; call < 50; call++) {
       await chekt.armingSettings.get(1, 1, { signal: shutdown.signal });
     }
+    // Each attempt listens for the caller's abort (transport.ts): a listener left behind would
+    // keep its attempt reachable just as AbortSignal.any would.
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
     expect(dependants(shutdown.signal)).toBe(0);
   });
 
