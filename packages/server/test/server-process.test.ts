@@ -333,6 +333,34 @@ describe('the server process', () => {
     }
   });
 
+  it('on SIGTERM, answers the requests of connections still waiting to be accepted, instead of resetting them', async () => {
+    // Node takes in one new connection per turn of its event loop, so under load a client that
+    // opens a connection per request (curl, a proxy without upstream keep-alive) has its request
+    // sent and waiting in the kernel's accept queue. Closing the listening socket then resets
+    // every one of them: the client cannot tell whether its PATCH was made. Stopping the process
+    // lets the queue fill as it does under load, deterministically.
+    const token = await fetchToken(server.url, client);
+    const body = '{"security_type":2}';
+    process.kill(server.pid, 'SIGSTOP');
+    let exit: Promise<number | null> | undefined;
+    let waiting: Awaited<ReturnType<typeof rawConnection>>[] = [];
+    try {
+      waiting = await Promise.all(Array.from({ length: 10 }, () => rawConnection(server.url)));
+      for (const connection of waiting) connection.write(patchHead(token, body.length, 'close') + body);
+      await pause(100);
+      exit = server.stop('SIGTERM');
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+    }
+    try {
+      const answers = await Promise.all(waiting.map((connection) => connection.closed));
+      expect(answers.map((answer) => answer.slice(0, 15))).toEqual(answers.map(() => 'HTTP/1.1 200 OK'));
+      expect(await exit).toBe(0);
+    } finally {
+      server = await restarted(exit ?? server.stop('SIGTERM'));
+    }
+  });
+
   it('on SIGTERM, closes a connection that never sent a byte after the grace, instead of waiting for it', async () => {
     // A client may open connections ahead of need (a browser, a pool): Node counts one that has
     // sent nothing as busy, and the shutdown waited SHUTDOWN_TIMEOUT_MS (10 s) for it.

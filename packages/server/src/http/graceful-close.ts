@@ -22,6 +22,13 @@ const IDLE_GRACE_MS = 1000;
 const SWEEP_INTERVAL_MS = 100;
 
 /**
+ * How long the listening socket may stay open after the signal while connections the kernel has
+ * already completed are still being taken in (takeInWaitingConnections). Well under
+ * IDLE_GRACE_MS, so that every one taken in has been read before the first sweep looks at it.
+ */
+const TAKE_IN_LIMIT_MS = 500;
+
+/**
  * Shuts the app down without cutting requests off: stop accepting connections; answer every
  * request that still comes on an open one, with `Connection: close` (registerRequestHeaderChecks),
  * so each connection closes after its answer; close the ones that stay quiet for IDLE_GRACE_MS,
@@ -34,7 +41,7 @@ const SWEEP_INTERVAL_MS = 100;
 export async function closeGracefully(app: FastifyInstance, timeoutMs: number): Promise<void> {
   const server = app.server;
   const deadline = delay(timeoutMs, undefined, { ref: false });
-  const drained = stopAccepting(server);
+  const drained = stopAccepting(server, Math.min(TAKE_IN_LIMIT_MS, timeoutMs));
   await Promise.race([drained, delay(Math.min(IDLE_GRACE_MS, timeoutMs), undefined, { ref: false })]);
   closeIdleAfterReading(server);
   const sweeper = setInterval(() => closeIdleAfterReading(server), SWEEP_INTERVAL_MS);
@@ -112,14 +119,48 @@ export function isClosing(server: Server): boolean {
 }
 
 /** Resolves once the last open connection has closed. */
-function stopAccepting(server: Server): Promise<void> {
+function stopAccepting(server: Server, takeInLimitMs: number): Promise<void> {
   closingServers.add(server);
   return new Promise((resolve) => {
     if (!server.listening) {
       resolve();
       return;
     }
-    // net.Server's close: stop listening, and call back when the last connection has closed.
-    NetServer.prototype.close.call(server, () => resolve());
+    takeInWaitingConnections(server, takeInLimitMs).then(() => {
+      // net.Server's close: stop listening, and call back when the last connection has closed.
+      NetServer.prototype.close.call(server, () => resolve());
+    });
+  });
+}
+
+/**
+ * Resolves once no connection waits to be taken in, or after `limitMs`. Node takes in one new
+ * connection per turn of the event loop, so under load the kernel holds many whose handshake is
+ * done and whose request has been sent (a client or proxy opening a connection per request);
+ * closing the listening socket resets each of them, and its client cannot tell whether its PATCH
+ * was made. A turn that took in none found the queue empty. Those that arrive meanwhile are
+ * answered too (with `Connection: close`); only a steady stream of new ones meets the limit.
+ */
+function takeInWaitingConnections(server: Server, limitMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let takenIn = 0;
+    const count = () => {
+      takenIn += 1;
+    };
+    server.on('connection', count);
+    const giveUpAt = Date.now() + limitMs;
+    // setImmediate runs once per turn, after its poll for I/O: from one run to the next, the
+    // listening socket was polled once, and took in one connection if any was waiting.
+    let before = -1;
+    const check = () => {
+      if (takenIn === before || Date.now() >= giveUpAt) {
+        server.off('connection', count);
+        resolve();
+        return;
+      }
+      before = takenIn;
+      setImmediate(check);
+    };
+    setImmediate(check);
   });
 }
