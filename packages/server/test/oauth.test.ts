@@ -1,9 +1,11 @@
+import { connect } from 'node:net';
 import { armingSettingsPath } from '@chekt-partner/contract';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { AccessTokenVerifier, issueAccessToken, MAX_CACHED_TOKENS } from '../src/oauth/access-tokens.js';
 import { loadSigningKeys } from '../src/oauth/signing-keys.js';
+import { listArmingHistory } from '../src/store/repositories/arming-history.js';
 import { openStore } from '../src/store/store.js';
 import { createTestDatabase } from './support/database.js';
 import { startExampleServer } from './support/example-server.js';
@@ -484,6 +486,37 @@ describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token',
     expect((await call(server.url, EXAMPLE, { token })).status).toBe(200);
     await provisioning(server.store).revokeClient(doomed.clientId);
     expect(await msUntilStatus(() => call(server.url, EXAMPLE, { token }), 401, 6000)).toBeLessThan(5000);
+  });
+
+  it("a PATCH whose body comes after its client's revocation has taken effect is refused, and changes nothing", async () => {
+    const slow = await addClient(server.store, [12345], 'slow writer');
+    const token = await fetchToken(server.url, slow);
+    // Its standing is now known (and fresh for 2 s), so the PATCH below is authorized as its head arrives.
+    const before = await call(server.url, EXAMPLE, { token });
+    expect(before.status).toBe(200);
+    const wanted = ((before.body as { security_type: number }).security_type % 4) + 1;
+    const body = JSON.stringify({ security_type: wanted });
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+    const answer = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+      });
+      socket.on('close', () => resolve(text));
+    });
+    socket.write(
+      `PATCH ${EXAMPLE} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\n` +
+        `content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`,
+    );
+    await provisioning(server.store).revokeClient(slow.clientId);
+    expect(await msUntilStatus(() => call(server.url, EXAMPLE, { token }), 401, 6000)).toBeLessThan(5000);
+
+    socket.end(body);
+    expect((await answer).split('\r\n')[0]).toBe('HTTP/1.1 401 Unauthorized');
+    const history = await listArmingHistory(server.store.db, 1);
+    expect(history.filter((row) => row.client_id === slow.clientId)).toEqual([]);
+    const after = await call(server.url, EXAMPLE, { token: await fetchToken(server.url, client) });
+    expect(after.body).toEqual(before.body);
   });
 
   it('a token stopped by a revocation stays refused when its client is enabled again (serve --demo)', async () => {

@@ -125,6 +125,17 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
     throw error;
   };
 
+  /**
+   * The PATCH's caller, authenticated again once its body has arrived: authorize() ran as the
+   * request began, and its body may take up to the request timeout to follow. A client revoked
+   * meanwhile must not have its change made, since a revocation takes effect within 2 s (README),
+   * for requests already under way too. The token and the standing are usually still cached: this
+   * then costs what authorize()'s own recall did.
+   */
+  const callerNow = (request: FastifyRequest): Caller | Promise<Caller> =>
+    recallCaller(request.headers.authorization, verifier, directory) ??
+    authenticateBearer(request.headers.authorization, verifier, directory);
+
   /** A PATCH's 404, then its 412, which come before its body's errors (and before the change). */
   const requireSiteAndPreconditions = async (request: FastifyRequest) => {
     // Found, it names the site in the access line, as for any other request about it.
@@ -175,7 +186,7 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
         await requireSiteAndPreconditions(request);
       }
       const { security_type } = request.body as ArmingSettingsUpdate;
-      const caller = request.caller as Caller;
+      const caller = await callerNow(request);
       const site = await service.update(dealerOf(request), siteIdOf(request), security_type, {
         clientId: caller.clientId,
         traceId: request.id,
