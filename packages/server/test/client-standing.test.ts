@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { authenticateBearer, recallCaller } from '../src/auth/bearer.js';
-import { ClientDirectory } from '../src/auth/client-directory.js';
+import { CLIENT_STANDING_TTL_MS, ClientDirectory } from '../src/auth/client-directory.js';
 import { AccessTokenVerifier, issueAccessToken } from '../src/oauth/access-tokens.js';
 import { loadSigningKeys } from '../src/oauth/signing-keys.js';
 import { Provisioning } from '../src/provisioning/provisioning.js';
@@ -63,6 +63,27 @@ describe("a client's standing, cached for a short time, and the callers recalled
       expect(directory.known(clientId)).toBeUndefined();
       expect(await directory.standing(clientId)).toEqual({ status: 'revoked' });
       expect(directory.known(clientId)).toEqual({ status: 'revoked' });
+    });
+
+    it('ages a standing by elapsed time, not by the wall clock, which can step back', async () => {
+      const { clientId } = await provisioning.addClient('Partner', 'all');
+      // The default clock, with both clocks held still: an NTP correction or a VM resumed from a
+      // snapshot sets the time of day back an hour while only 2 s actually pass.
+      let elapsedMs = 0;
+      let wallClockMs = Date.now();
+      vi.spyOn(performance, 'now').mockImplementation(() => elapsedMs);
+      vi.spyOn(Date, 'now').mockImplementation(() => wallClockMs);
+      try {
+        const ownClock = new ClientDirectory(store.db);
+        await ownClock.standing(clientId);
+        await provisioning.revokeClient(clientId);
+        wallClockMs -= 3600_000;
+        elapsedMs += CLIENT_STANDING_TTL_MS;
+        expect(ownClock.known(clientId)).toBeUndefined();
+        expect(await ownClock.standing(clientId)).toEqual({ status: 'revoked' });
+      } finally {
+        vi.restoreAllMocks();
+      }
     });
 
     it('remembers no failed lookup', async () => {

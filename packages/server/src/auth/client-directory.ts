@@ -30,9 +30,14 @@ export const CLIENT_STANDING_TTL_MS = 2000;
 export class ClientDirectory {
   private readonly entries = new Map<string, DirectoryEntry>();
 
+  /**
+   * `clock` measures how old a standing is, so by default it is the monotonic one: the wall clock
+   * can step back (an NTP correction, a VM resumed from a snapshot), and every cached standing
+   * would then stay fresh for as long as the step, a revoked client's tokens working all along.
+   */
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: () => number = () => performance.now(),
     private readonly ttlMs = CLIENT_STANDING_TTL_MS,
   ) {}
 
