@@ -148,12 +148,12 @@ function takeInWaitingConnections(server: Server, limitMs: number): Promise<void
       takenIn += 1;
     };
     server.on('connection', count);
-    const giveUpAt = Date.now() + limitMs;
+    const giveUpAt = performance.now() + limitMs;
     // setImmediate runs once per turn, after its poll for I/O: from one run to the next, the
     // listening socket was polled once, and took in one connection if any was waiting.
     let before = -1;
     const check = () => {
-      if (takenIn === before || Date.now() >= giveUpAt) {
+      if (takenIn === before || performance.now() >= giveUpAt) {
         server.off('connection', count);
         resolve();
         return;

@@ -12,7 +12,7 @@ export function cutStalledReaders(server: Server, stallMs: number): void {
   const lastProgress = new WeakMap<Socket, { sent: number; at: number }>();
   const timer = setInterval(
     () => {
-      const now = Date.now();
+      const now = performance.now();
       for (const socket of openConnectionsOf(server)) {
         if (socket.writableLength === 0) {
           lastProgress.delete(socket);

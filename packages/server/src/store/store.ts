@@ -212,7 +212,7 @@ async function openSqlite(file: string, options: StoreOptions): Promise<SqliteSt
  * moment is told "database is locked" at once. It tries again, for as long as busy_timeout allows.
  */
 async function applyPragmas(connection: SqliteConnection): Promise<void> {
-  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  const deadline = performance.now() + BUSY_TIMEOUT_MS;
   for (const pragma of SQLITE_PRAGMAS) {
     while (!pragmaApplied(connection, pragma, deadline))
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -225,7 +225,7 @@ function pragmaApplied(connection: SqliteConnection, pragma: string, deadline: n
     connection.pragma(pragma);
     return true;
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+    if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || performance.now() > deadline) throw error;
     return false;
   }
 }
