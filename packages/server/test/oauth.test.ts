@@ -15,6 +15,10 @@ import { addClient, fetchToken, provisioning, type TestClient } from './support/
 
 const EXAMPLE = armingSettingsPath(12345, 1);
 
+function messageFor(response: Awaited<ReturnType<typeof call>>): string | undefined {
+  return (response.body as { error?: { message?: string } }).error?.message;
+}
+
 function form(params: Record<string, string>): string {
   return new URLSearchParams(params).toString();
 }
@@ -478,6 +482,27 @@ describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token',
       .setJti('y')
       .sign(keys.active.privateKey);
     await expectInvalidToken(idToken);
+    // typ is a header parameter, not a claim: the message must not send anyone to the payload.
+    expect(messageFor(await call(server.url, EXAMPLE, { token: idToken }))).toBe(
+      'The token is not an access token: its typ header is not at+jwt',
+    );
+  });
+
+  it('a token without a claim an access token must have says which one is missing', async () => {
+    const keys = await loadSigningKeys(server.store.db);
+    const now = Math.floor(Date.now() / 1000);
+    const withoutJti = await new SignJWT({ client_id: client.clientId })
+      .setProtectedHeader({ alg: 'ES256', kid: keys.active.kid, typ: 'at+jwt' })
+      .setIssuer(server.url)
+      .setAudience(`${server.url}/partner/v1`)
+      .setSubject(client.clientId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(keys.active.privateKey);
+    await expectInvalidToken(withoutJti);
+    expect(messageFor(await call(server.url, EXAMPLE, { token: withoutJti }))).toBe(
+      'The access token has no jti claim',
+    );
   });
 
   it("a revoked client's live token stops working within 5 seconds", async () => {

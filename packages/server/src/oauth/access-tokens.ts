@@ -155,12 +155,21 @@ function invalidToken(message: string, cause?: unknown): ApiError {
 
 function describeJoseFailure(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'The access token expired';
-  if (error instanceof joseErrors.JWTClaimValidationFailed)
-    return `The access token's ${error.claim} claim is not valid here`;
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return describeClaimFailure(error);
   if (error instanceof joseErrors.JWSSignatureVerificationFailed)
     return 'The access token signature is not valid';
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'The access token was not signed by this server';
   if (error instanceof joseErrors.JOSEAlgNotAllowed)
     return 'The access token uses a signing algorithm this server does not accept';
   return 'The access token is malformed';
+}
+
+/**
+ * jose reports the `typ` header parameter as a failed claim, and a missing claim as a failed one:
+ * the message says where to look instead (a JWT that is no access token, a claim left out).
+ */
+function describeClaimFailure(error: InstanceType<typeof joseErrors.JWTClaimValidationFailed>): string {
+  if (error.claim === 'typ') return 'The token is not an access token: its typ header is not at+jwt';
+  if (error.reason === 'missing') return `The access token has no ${error.claim} claim`;
+  return `The access token's ${error.claim} claim is not valid here`;
 }
