@@ -116,7 +116,7 @@ async function readText(response: Response, request: OutgoingRequest): Promise<s
   const decoder = new TextDecoder();
   let text = '';
   let size = 0;
-  const reader = response.body.getReader();
+  const reader = bodyReader(response.body);
   for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
     size += chunk.value.byteLength;
     if (size > MAX_RESPONSE_BYTES) {
@@ -129,6 +129,30 @@ async function readText(response: Response, request: OutgoingRequest): Promise<s
     text += decoder.decode(chunk.value, { stream: true });
   }
   return text + decoder.decode();
+}
+
+/** The two reads readText makes of a body, whatever kind of stream it is. */
+interface BodyReader {
+  read(): Promise<{ done: true } | { done: false; value: Uint8Array }>;
+  cancel(): Promise<unknown>;
+}
+
+/**
+ * The platform's fetch answers with a WHATWG stream. A fetch passed as an option may answer with a
+ * Node.js stream instead (node-fetch, the usual way through a proxy agent): it has no reader, and
+ * calling for one would fail every answered request as a network failure, and send it again.
+ * Its chunks come the same way through async iteration.
+ */
+function bodyReader(body: ReadableStream<Uint8Array>): BodyReader {
+  if (typeof body.getReader === 'function') return body.getReader();
+  const chunks = (body as unknown as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  return {
+    read: async () => {
+      const next = await chunks.next();
+      return next.done ? { done: true } : { done: false, value: next.value };
+    },
+    cancel: async () => chunks.return?.(),
+  };
 }
 
 function parseJson(text: string): unknown {

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSite } from '../../server/test/support/provision.js';
 import {
@@ -63,6 +64,20 @@ describe('happy paths', () => {
   it('accepts a base URL with a trailing slash', async () => {
     const client = new ChektPartnerClient({ ...api.client, baseUrl: `${api.url}/` });
     expect(await client.armingSettings.get(DEALER_ID, SITE_ID)).toEqual(SEED_SITE);
+  });
+
+  it("reads the answers of a fetch whose body is a Node.js stream (node-fetch's), sending each request once", async () => {
+    // As node-fetch answers: status and headers as the platform's fetch has them, the body a Node.js Readable.
+    const nodeStreamFetch = async (url: string | URL | Request, init?: RequestInit) => {
+      const response = await fetch(url, init);
+      const body = Readable.from(Buffer.from(await response.arrayBuffer()));
+      return { status: response.status, headers: response.headers, body } as unknown as Response;
+    };
+    const before = api.log.seen.length;
+    const client = new ChektPartnerClient({ ...api.client, baseUrl: api.url, fetch: nodeStreamFetch });
+    expect(await client.armingSettings.get(DEALER_ID, SITE_ID)).toEqual(SEED_SITE);
+    // One token request, one GET: an answer read as a network failure would have been sent again.
+    expect(api.log.seen.length - before).toBe(2);
   });
 
   it('rejects bad options at construction, naming the option', () => {
