@@ -85,7 +85,9 @@ function httpUrl(name: string, value: unknown, allowQuery = false): string {
   if (text.includes('#')) throw new TypeError(`${name} must not have a fragment, got "${text}"`);
   // The API's paths are appended to the base URL: after a query they would not be paths at all.
   if (!allowQuery && text.includes('?')) throw new TypeError(`${name} must not have a query, got "${text}"`);
-  return text;
+  // The URL as parsed, not as given: the API's paths are appended to it, and the parser drops what
+  // surrounds a URL (a pasted space), which, kept, would end up inside the request's URL.
+  return url.href;
 }
 
 /** setTimeout's (and AbortSignal.timeout's) own ceiling: a longer delay would fire at once. */

@@ -80,6 +80,15 @@ describe('happy paths', () => {
     expect(api.log.seen.length - before).toBe(2);
   });
 
+  it.each([
+    ['a space after it', (url: string) => `${url} `],
+    ['a slash and a space after it', (url: string) => `${url}/ `],
+    ['spaces around it', (url: string) => `  ${url}  `],
+  ])('takes a base URL as the URL parser reads it, with %s (a pasted value)', async (_label, pasted) => {
+    const client = new ChektPartnerClient({ ...api.client, baseUrl: pasted(api.url), maxRetries: 0 });
+    expect(await client.armingSettings.get(DEALER_ID, SITE_ID)).toEqual(SEED_SITE);
+  });
+
   it('rejects bad options at construction, naming the option', () => {
     expect(() => new ChektPartnerClient({ ...api.client, baseUrl: 'api.chekt.com' })).toThrow(/baseUrl/);
     expect(() => new ChektPartnerClient({ ...api.client, clientId: '', baseUrl: api.url })).toThrow(
