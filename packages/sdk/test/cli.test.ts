@@ -180,6 +180,20 @@ describe('exit code 1: the API refused', () => {
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout).error.code).toBe('connection_failed');
   });
+
+  it("an answer that is not the API's (a proxy's page, say) is exit 1, code unexpected_response", async () => {
+    const proxy = await startScriptedServer([{ status: 200, body: { welcome: 'to the proxy' } }]);
+    try {
+      const result = await runChekt(['arming', 'get', '1', '1', '--json'], {
+        ...env,
+        CHEKT_BASE_URL: proxy.url,
+      });
+      expect(result.code).toBe(1);
+      expect(JSON.parse(result.stdout).error.code).toBe('unexpected_response');
+    } finally {
+      await proxy.close();
+    }
+  });
 });
 
 describe('exit code 2: wrong usage', () => {
