@@ -363,6 +363,14 @@ describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token',
     }
   });
 
+  it('a valid token with base64 padding added is malformed (RFC 7515 §2: base64url without padding)', async () => {
+    const token = await fetchToken(server.url, client);
+    expect((await call(server.url, EXAMPLE, { token })).status).toBe(200);
+    // Each padded variant would otherwise be accepted, and take a cache slot of its own.
+    await expectInvalidToken(`${token}=`);
+    await expectInvalidToken(`${token}==`);
+  });
+
   it('credentials of another scheme are no token at all: 401 unauthorized, no error code (RFC 6750 §3.1)', async () => {
     const response = await call(server.url, EXAMPLE, { headers: { authorization: 'Token abc' } });
     expect(response.status).toBe(401);

@@ -105,6 +105,9 @@ export class AccessTokenVerifier {
   }
 
   private async verifySignatureAndClaims(token: string, nowSeconds: number): Promise<TokenClaims> {
+    // A JWS has no base64 padding (RFC 7515 §2), but jose's decoder ignores it: a valid token
+    // with '=' added would pass, each variant taking a cache slot of its own.
+    if (token.includes('=')) throw invalidToken('The access token is malformed');
     try {
       const { payload } = await jwtVerify(token, this.keySet, {
         issuer: this.settings.issuer,
