@@ -360,6 +360,10 @@ describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token',
       const response = await call(server.url, EXAMPLE, { headers: { authorization } });
       expect(response.status, authorization).toBe(401);
       expect(errorCodeOf(response), authorization).toBe('invalid_token');
+      // A Bearer header all the same: what is wrong is its token.
+      expect((response.body as { error: { message: string } }).error.message, authorization).toBe(
+        'The Authorization header has no well-formed token after Bearer',
+      );
     }
   });
 

@@ -84,7 +84,9 @@ function bearerToken(authorization: string | undefined): string {
   }
   const token = BEARER.exec(authorization)?.[1];
   if (!token)
-    throw new ApiError('invalid_token', { message: 'The Authorization header is not a Bearer token' });
+    throw new ApiError('invalid_token', {
+      message: 'The Authorization header has no well-formed token after Bearer',
+    });
   return token;
 }
 
