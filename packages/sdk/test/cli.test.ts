@@ -148,6 +148,22 @@ describe('exit code 1: the API refused', () => {
     expect(result.stderr).toContain('trace id cli-404');
   });
 
+  it("prints a refusal's message with its control characters escaped, as it does a stored name", async () => {
+    // Not this server's fixed text, but a proxy or another server on the way can say anything.
+    const hostile = await startScriptedServer([
+      { status: 400, body: { error: { code: 'bad_request', message: 'no\u001b[2J\nerror: fake line' } } },
+    ]);
+    try {
+      const result = await runChekt(['arming', 'get', '1', '1'], { ...env, CHEKT_BASE_URL: hostile.url });
+      expect(result.code).toBe(1);
+      expect(result.stderr).not.toContain('\u001b');
+      expect(result.stderr).toContain('no\\u001b[2J\\u000aerror: fake line');
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      await hostile.close();
+    }
+  });
+
   it('--json also prints the refusal as one JSON document on stdout', async () => {
     const result = await runChekt(
       ['arming', 'get', '77777', String(SITE_ID), '--json', '--trace-id', 'cli-403'],

@@ -3,6 +3,7 @@ import { ChektApiError, ChektConnectionError, ChektError, ChektTimeoutError } fr
 import type { Command, CommandResult } from './command.js';
 import { armingGet } from './commands/arming-get.js';
 import { armingSet } from './commands/arming-set.js';
+import { printable } from './printable.js';
 import { type Environment, parseCommandLine } from './shared-options.js';
 import { USAGE, UsageError } from './usage.js';
 
@@ -62,7 +63,7 @@ function report(error: unknown, json: boolean, { stdout, stderr }: Streams): num
   }
   if (error instanceof ChektApiError) {
     stderr.write(
-      `error: ${error.message} (HTTP ${error.status}, code ${error.code}, trace id ${error.traceId})\n`,
+      `error: ${printable(error.message)} (HTTP ${error.status}, code ${printable(error.code)}, trace id ${printable(error.traceId)})\n`,
     );
     if (json) {
       const document = {
@@ -76,7 +77,7 @@ function report(error: unknown, json: boolean, { stdout, stderr }: Streams): num
     return 1;
   }
   if (error instanceof ChektError) {
-    stderr.write(`error: ${error.message} (trace id ${error.traceId})\n`);
+    stderr.write(`error: ${printable(error.message)} (trace id ${printable(error.traceId)})\n`);
     if (json) {
       const document = { code: failureCode(error), message: error.message, trace_id: error.traceId };
       stdout.write(`${JSON.stringify({ error: document })}\n`);
