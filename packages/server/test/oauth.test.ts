@@ -19,6 +19,27 @@ function messageFor(response: Awaited<ReturnType<typeof call>>): string | undefi
   return (response.body as { error?: { message?: string } }).error?.message;
 }
 
+/** A request whose head is sent now and its body when asked: sendBody resolves with the whole answer. */
+async function headThenBody(
+  url: string,
+  head: string,
+  body: string,
+): Promise<{ sendBody(): Promise<string> }> {
+  const socket = connect(Number(new URL(url).port), '127.0.0.1');
+  let text = '';
+  socket.on('data', (chunk: Buffer) => {
+    text += chunk.toString('latin1');
+  });
+  const closed = new Promise<string>((resolve) => socket.on('close', () => resolve(text)));
+  await new Promise<void>((resolve) => socket.write(head, () => resolve()));
+  return {
+    sendBody: () => {
+      socket.end(body);
+      return closed;
+    },
+  };
+}
+
 function form(params: Record<string, string>): string {
   return new URLSearchParams(params).toString();
 }
@@ -533,27 +554,46 @@ describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token',
     expect(before.status).toBe(200);
     const wanted = ((before.body as { security_type: number }).security_type % 4) + 1;
     const body = JSON.stringify({ security_type: wanted });
-    const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
-    const answer = new Promise<string>((resolve) => {
-      let text = '';
-      socket.on('data', (chunk: Buffer) => {
-        text += chunk.toString('latin1');
-      });
-      socket.on('close', () => resolve(text));
-    });
-    socket.write(
+    const patch = await headThenBody(
+      server.url,
       `PATCH ${EXAMPLE} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\n` +
-        `content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`,
+        `content-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`,
+      body,
     );
     await provisioning(server.store).revokeClient(slow.clientId);
     expect(await msUntilStatus(() => call(server.url, EXAMPLE, { token }), 401, 6000)).toBeLessThan(5000);
 
-    socket.end(body);
-    expect((await answer).split('\r\n')[0]).toBe('HTTP/1.1 401 Unauthorized');
+    expect((await patch.sendBody()).split('\r\n')[0]).toBe('HTTP/1.1 401 Unauthorized');
     const history = await listArmingHistory(server.store.db, 1);
     expect(history.filter((row) => row.client_id === slow.clientId)).toEqual([]);
     const after = await call(server.url, EXAMPLE, { token: await fetchToken(server.url, client) });
     expect(after.body).toEqual(before.body);
+  });
+
+  it("a PATCH whose body comes after its client's revocation is a 401 before its 412 or its body's 400", async () => {
+    const slow = await addClient(server.store, [12345], 'slow writer, wrong in other ways too');
+    const token = await fetchToken(server.url, slow);
+    // Its standing is now known (and fresh for 2 s), so the PATCHes below are authorized as their heads arrive.
+    expect((await call(server.url, EXAMPLE, { token })).status).toBe(200);
+    const patchHead = (extraHeader: string, length: number) =>
+      `PATCH ${EXAMPLE} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\n${extraHeader}` +
+      `content-type: application/json\r\ncontent-length: ${length}\r\nconnection: close\r\n\r\n`;
+    const valid = '{"security_type":2}';
+    const failingPrecondition = await headThenBody(
+      server.url,
+      patchHead('if-match: "other"\r\n', valid.length),
+      valid,
+    );
+    const wrongBody = '{"security_type":9}';
+    const invalid = await headThenBody(server.url, patchHead('', wrongBody.length), wrongBody);
+    await provisioning(server.store).revokeClient(slow.clientId);
+    expect(await msUntilStatus(() => call(server.url, EXAMPLE, { token }), 401, 6000)).toBeLessThan(5000);
+
+    const answers = await Promise.all([failingPrecondition.sendBody(), invalid.sendBody()]);
+    expect(answers.map((answer) => answer.split('\r\n')[0])).toEqual([
+      'HTTP/1.1 401 Unauthorized',
+      'HTTP/1.1 401 Unauthorized',
+    ]);
   });
 
   it('a token stopped by a revocation stays refused when its client is enabled again (serve --demo)', async () => {

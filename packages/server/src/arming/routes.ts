@@ -120,6 +120,8 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
   const missingSiteFirst = async (error: FastifyError, request: FastifyRequest) => {
     // An aborted request (its client gone, or cut by a shutdown) has no one to answer.
     if (request.dealerId !== null && isBodyError(error) && !request.raw.destroyed) {
+      // Its 401 comes first, for a client revoked while the body came as for one revoked before.
+      await callerNow(request);
       await requireSiteAndPreconditions(request);
     }
     throw error;
@@ -181,12 +183,13 @@ export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
     preParsing: refuseContentCodings,
     errorHandler: missingSiteFirst,
     handler: async (request) => {
+      // First: a client revoked while the body came is a 401, whatever else is wrong.
+      const caller = await callerNow(request);
       // Rare: only a request whose precondition fails pays for a look (its 404 comes first).
       if (evaluatePreconditions(request.headers, request.method) !== 'proceed') {
         await requireSiteAndPreconditions(request);
       }
       const { security_type } = request.body as ArmingSettingsUpdate;
-      const caller = await callerNow(request);
       const site = await service.update(dealerOf(request), siteIdOf(request), security_type, {
         clientId: caller.clientId,
         traceId: request.id,
