@@ -78,7 +78,7 @@ async function attempt(
       signal,
     });
     // The deadline covers the body too: a server that stalls mid-answer is as stuck as a silent one.
-    const text = await readText(response, request);
+    const text = await readText(response, request, () => attemptController.abort());
     return { status: response.status, headers: response.headers, body: parseJson(text) };
   } catch (error) {
     // An answer came, and sending the request again would bring the same one.
@@ -109,8 +109,17 @@ async function attempt(
  */
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
-/** The body as text, read no further than MAX_RESPONSE_BYTES (counted after decompression). */
-async function readText(response: Response, request: OutgoingRequest): Promise<string> {
+/**
+ * The body as text, read no further than MAX_RESPONSE_BYTES (counted after decompression).
+ * `endRequest` ends the request whose body is left unread: cancelling a Node.js stream's reading
+ * (bodyReader) stops only the stream that node-fetch pipes the connection into, and the connection
+ * would stay open, its answer paused, until the server gave up on it.
+ */
+async function readText(
+  response: Response,
+  request: OutgoingRequest,
+  endRequest: () => void,
+): Promise<string> {
   if (!response.body) return '';
   // Decoded as it comes, as response.text() would: a character split between chunks is kept whole.
   const decoder = new TextDecoder();
@@ -120,6 +129,8 @@ async function readText(response: Response, request: OutgoingRequest): Promise<s
   for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
     size += chunk.value.byteLength;
     if (size > MAX_RESPONSE_BYTES) {
+      // Before the cancel: node-fetch reports the end on the stream, which must still be read then.
+      endRequest();
       await reader.cancel().catch(() => {});
       throw new ChektUnexpectedResponseError(
         `${request.method} ${request.url} answered HTTP ${response.status} with a body over ${MAX_RESPONSE_BYTES} bytes: not the API's answer`,

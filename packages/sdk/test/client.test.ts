@@ -329,6 +329,27 @@ describe('every refusal is a typed error with status, code, message and trace id
     }
   });
 
+  it('a body over MAX_RESPONSE_BYTES from a fetch whose body is a Node.js stream ends its request', async () => {
+    // As node-fetch answers, its body the stream the connection is piped into: cancelling the
+    // stream's reading leaves the connection open, its answer paused; only the request's abort ends it.
+    let requestSignal: AbortSignal | undefined;
+    const endlessNodeStreamFetch = async (url: string | URL | Request, init?: RequestInit) => {
+      if (String(url).endsWith('/oauth/token')) return fetch(url, init);
+      requestSignal = init?.signal ?? undefined;
+      const chunk = Buffer.alloc(64 * 1024, ' ');
+      const body = new Readable({
+        read() {
+          this.push(chunk);
+        },
+      });
+      return { status: 200, headers: new Headers(), body } as unknown as Response;
+    };
+    const client = new ChektPartnerClient({ ...api.client, baseUrl: api.url, fetch: endlessNodeStreamFetch });
+    const error = await failure(client.armingSettings.get(DEALER_ID, SITE_ID));
+    expect(error).toBeInstanceOf(ChektUnexpectedResponseError);
+    expect(requestSignal?.aborted).toBe(true);
+  });
+
   it('a redirect to another origin is not followed: ChektApiError naming the Location, not a token doubt', async () => {
     // The real API, at another port (another origin): fetch would strip the Authorization on the way.
     const location = `${api.url}/partner/v1/dealers/${DEALER_ID}/sites/${SITE_ID}/arming-settings`;
