@@ -15,16 +15,37 @@ const RETRY_AFTER_SECONDS = 2;
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const apiError = notRoutedBody(app, request, error as FastifyError) ?? toApiError(error as FastifyError);
-    const status = ERROR_CODES[apiError.code].status;
-    // What we refuse on purpose (a readiness probe's 503) has its access line; anything else that
-    // fails on our side needs its stack in the log.
-    if (status >= 500 && !(error instanceof ApiError)) {
-      request.log.error({ err: error }, 'request failed');
-    }
+    logFailure(request, error, apiError);
     return sendApiError(request, reply, apiError);
   });
 
   app.setNotFoundHandler((request, reply) => sendApiError(request, reply, notRoutedError(app, request)));
+}
+
+/**
+ * What a failure on our side says in the log besides its access line. What we refuse on purpose
+ * (a readiness probe's 503) says nothing more. A database that cannot be reached or takes no
+ * writes is an outage, answered 503 by design until it is mended: each such request says why in
+ * a warning, without the stack, which is the database driver's, the same for every request, and
+ * four times the length of the access line. Anything else is a bug, and needs its stack.
+ */
+function logFailure(request: FastifyRequest, error: unknown, apiError: ApiError): void {
+  if (error instanceof ApiError || ERROR_CODES[apiError.code].status < 500) return;
+  if (apiError.code === 'service_unavailable') {
+    request.log.warn({ reason: reasonOf(error) }, 'database unavailable');
+    return;
+  }
+  request.log.error({ err: error }, 'request failed');
+}
+
+/**
+ * An error's type, code and message, without its stack or the driver's other fields. Not under
+ * `err`: pino's serializer would add the stack back, empty.
+ */
+function reasonOf(error: unknown): { type: string; code?: unknown; message: string } {
+  const { code } = error as { code?: unknown };
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
+  return { type: error.constructor.name, code, message: error.message };
 }
 
 /**
