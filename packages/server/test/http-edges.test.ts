@@ -103,7 +103,7 @@ describe('requests outside the routes', () => {
       expect(Math.abs(date - Date.now())).toBeLessThan(5_000);
     });
 
-    it('a body trickled slower than the request timeout is a 408 request_timeout, and the connection closes', async () => {
+    it('a body trickled slower than the request timeout is a 408 request_timeout under its own trace id, logged with its method and path, and the connection closes', async () => {
       // The server's limit is 60 s (REQUEST_TIMEOUT_MS); this app's is 1 s, checked every 0.5 s.
       const slow = await buildLoggedApp({ requestTimeoutMs: 1_000 });
       try {
@@ -112,7 +112,7 @@ describe('requests outside the routes', () => {
         const received = collect(client);
         const started = Date.now();
         client.write(
-          `POST ${TOKEN_PATH} HTTP/1.1\r\nhost: x\r\n` +
+          `POST ${TOKEN_PATH}?q=1 HTTP/1.1\r\nhost: x\r\nx-partner-trace-id: trickled-1\r\n` +
             'content-type: application/x-www-form-urlencoded\r\ncontent-length: 5000\r\n\r\ngrant_type=',
         );
         const trickle = setInterval(() => client.write(' '), 100);
@@ -122,6 +122,17 @@ describe('requests outside the routes', () => {
         expect(answer.status).toBe(408);
         expect(JSON.parse(answer.body).error.code).toBe('request_timeout');
         expect(Date.now() - started).toBeLessThan(10_000);
+        // Its headers were read: the answer and the log line are the request's own, by its trace id.
+        expect(answer.headers['x-partner-trace-id']).toBe('trickled-1');
+        expect(slow.linesOf('trickled-1')).toEqual([
+          expect.objectContaining({
+            method: 'POST',
+            path: TOKEN_PATH,
+            status: 408,
+            client_error: 'ERR_HTTP_REQUEST_TIMEOUT',
+            msg: 'refused a request that could not be parsed',
+          }),
+        ]);
       } finally {
         await slow.close();
       }

@@ -3,15 +3,17 @@ import type { Socket } from 'node:net';
 import { ERROR_CODES, type ErrorCode, TRACE_ID_HEADER } from '@chekt-partner/contract';
 import type { ConnectionError, FastifyBaseLogger } from 'fastify';
 import { ApiError } from '../errors.js';
+import { loggedPath } from './access-log.js';
 import { answerInFlight } from './answer-in-flight.js';
 import { errorBody } from './error-handler.js';
-import { freshTraceId } from './trace-id.js';
+import { freshTraceId, traceIdOf } from './trace-id.js';
 
 /**
  * Node's `clientError`: bytes that never became a request (not HTTP/1.1, headers over Node's
  * limit, or too slow to arrive). No route, hook or error handler sees them, so they are answered
- * here in the API's envelope with a fresh trace id (the caller's could not be read), and the
- * connection is closed, as Node does, since the rest of its bytes cannot be trusted.
+ * here in the API's envelope, under the trace id of the request at fault if its headers were read,
+ * else a fresh one (the caller's could not be read), and the connection is closed, as Node does,
+ * since the rest of its bytes cannot be trusted.
  *
  * The error's `rawPacket` holds what was read, headers and bearer token included: it is never
  * logged, only Node's code for the failure.
@@ -45,10 +47,14 @@ function refuse(socket: Socket, apiError: ApiError, failure: string, logger: Fas
   if (refusing.has(socket)) return;
   refusing.add(socket);
   socket.pause();
-  const traceId = freshTraceId();
+  // A request whose headers were read (its body then cut short, trickled past the timeout, or
+  // badly chunked) is refused under its own trace id, and its line names it: no other line will.
+  const atFault = requestStillArriving(socket);
+  const traceId = atFault ? traceIdOf(atFault) : freshTraceId();
+  const request = atFault ? { method: atFault.method, path: loggedPath(atFault.url ?? '/') } : {};
   const status = ERROR_CODES[apiError.code].status;
   logger?.info(
-    { trace_id: traceId, status, client_error: failure },
+    { trace_id: traceId, ...request, status, client_error: failure },
     'refused a request that could not be parsed',
   );
   const body = JSON.stringify(errorBody(apiError, traceId));
@@ -86,15 +92,20 @@ function canAnswer(socket: Socket): boolean {
   return socket.writable && !answerInFlight(socket)?.headersSent;
 }
 
+/** The request whose body the parser was reading when its bytes went wrong, if any. */
+function requestStillArriving(socket: Socket): IncomingMessage | undefined {
+  const { parser } = socket as Socket & { parser?: { incoming?: IncomingMessage | null } | null };
+  const incoming = parser?.incoming;
+  return incoming && !incoming.complete ? incoming : undefined;
+}
+
 /**
  * The bad bytes were in the body of a request that has had its answer (a 401 sent before its body
  * had all arrived, say): nothing is waiting for an answer, and a second one to the same request
  * would read as the answer to a request never sent. The connection is closed without a word.
  */
 function inBodyOfAnAnsweredRequest(socket: Socket): boolean {
-  const { parser } = socket as Socket & { parser?: { incoming?: IncomingMessage | null } | null };
-  const incoming = parser?.incoming;
-  return !answerInFlight(socket) && incoming !== null && incoming !== undefined && !incoming.complete;
+  return !answerInFlight(socket) && requestStillArriving(socket) !== undefined;
 }
 
 function apiErrorOf(error: ConnectionError): ApiError {
