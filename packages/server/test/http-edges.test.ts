@@ -185,6 +185,9 @@ describe('requests outside the routes', () => {
       ['empty', 'host: ', 'The Host header is not a valid host'],
       ['with a port but no host', 'host: :80', 'The Host header is not a valid host'],
       ['with a port longer than any', 'host: a:123456', 'The Host header is not a valid host'],
+      ['with a port past 65535', 'host: a:65536', 'The Host header is not a valid host'],
+      ['with a % that encodes nothing', 'host: a%zz', 'The Host header is not a valid host'],
+      ['with an IP literal that is no address', 'host: [zz]', 'The Host header is not a valid host'],
     ])('%s is a 400 bad_request naming it (RFC 9112 §3.2)', async (_name, lines, message) => {
       const answer = parse(
         await exchange(port, `GET ${LIVENESS_PATH} HTTP/1.1\r\n${lines}\r\nconnection: close\r\n\r\n`),
@@ -208,7 +211,7 @@ describe('requests outside the routes', () => {
       expect(JSON.parse(answer.body).error).toMatchObject({ code: 'bad_request', field: 'host' });
     });
 
-    it.each(['example.com', 'localhost:8080', '127.0.0.1:80', '[::1]:8080', 'a.b-c_d~e'])(
+    it.each(['example.com', 'localhost:8080', '127.0.0.1:80', '[::1]:8080', 'a.b-c_d~e', 'a:65535', '%41'])(
       'a host %s is served',
       async (host) => {
         const answer = parse(

@@ -67,10 +67,12 @@ function transferCodingError(codings: string | undefined, httpVersion: string): 
   });
 }
 
-// RFC 9110 §7.2: uri-host [ ":" port ], the host an IP literal or a reg-name (RFC 3986 §3.2.2).
-// The host may not be empty (§4.2.1: an http URI with an empty host is invalid), nor the port
-// longer than any port.
-const HOST = /^(?:\[[0-9A-Za-z:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-9]{0,5})?$/;
+// RFC 9110 §7.2: uri-host [ ":" port ], the host an IP literal or a reg-name (RFC 3986 §3.2.2),
+// whose `%` starts a pct-encoded octet: `%zz` is no host. The host may not be empty (§4.2.1: an
+// http URI with an empty host is invalid), nor the port past 65535 (hostError): /openapi.json
+// names the Host it was asked on, and a URL with either would be no URL at all.
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+)(?::([0-9]{0,5}))?$/;
+const MAX_PORT = 65535;
 
 function hostError(host: string | undefined, httpVersion: string): ApiError | undefined {
   if (host === undefined) {
@@ -80,7 +82,9 @@ function hostError(host: string | undefined, httpVersion: string): ApiError | un
       message: 'An HTTP/1.1 request must have a Host header',
     });
   }
-  if (HOST.test(host)) return undefined;
+  const valid = HOST.exec(host);
+  const port = Number(valid?.[1] || 0);
+  if (valid && port <= MAX_PORT) return undefined;
   return new ApiError('bad_request', { field: 'host', message: 'The Host header is not a valid host' });
 }
 
