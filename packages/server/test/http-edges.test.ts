@@ -234,7 +234,7 @@ describe('requests outside the routes', () => {
       expect(JSON.parse(answer.body).servers).toMatchObject([{ url: 'http://b.example:5678' }]);
     });
 
-    it.each(['ftp://x/healthz', 'http://x:99999/healthz', 'http://x/healthz?a#b'])(
+    it.each(['ftp://x/healthz', 'http://x:99999/healthz', 'http://x/healthz?a#b', 'http://%zz/healthz'])(
       '%s, not an http(s) URL a request may name, is a 400 that says so, not one about percent-encoding',
       async (target) => {
         const answer = parse(

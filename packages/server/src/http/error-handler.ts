@@ -98,12 +98,13 @@ export function answerUnroutable(accessLog: AccessLog) {
  * The router refuses a path that is not valid percent-encoding, and a target in absolute form
  * that is not an http(s) URL it can take (`ftp://...`, a port past 65535, a `#fragment`): each is
  * told what it got wrong, not the other's reason. An absolute-form target's path is decoded as
- * any other, so its bad percent-encoding is told as a path's.
+ * any other, so its bad percent-encoding is told as a path's; a bad one in its host
+ * (`http://%zz/healthz`) is the target's fault, not the path's.
  */
 function unroutableError(error: FastifyError, target: string): ApiError {
   if (error.code === 'FST_ERR_BAD_URL') {
     const message =
-      target.startsWith('/') || !decodes(target)
+      target.startsWith('/') || !decodes(pathOfAbsolute(target))
         ? 'The request path is not valid percent-encoding'
         : 'The request target is not a valid http(s) URL';
     return new ApiError('bad_request', { message, cause: error });
@@ -175,6 +176,13 @@ function toApiError(error: FastifyError): ApiError {
   if (isDatabaseUnavailable(error) || isDatabaseGone(error))
     return new ApiError('service_unavailable', { cause: error });
   return new ApiError('internal_error', { cause: error });
+}
+
+/** What follows the authority of a target in absolute form: its path, query and fragment. */
+function pathOfAbsolute(target: string): string {
+  const authority = target.indexOf('://') + 3;
+  const path = target.indexOf('/', authority);
+  return path === -1 ? '' : target.slice(path);
 }
 
 function decodes(target: string): boolean {
