@@ -41,12 +41,15 @@ const TAKE_IN_LIMIT_MS = 500;
 export async function closeGracefully(app: FastifyInstance, timeoutMs: number): Promise<void> {
   const server = app.server;
   const deadline = delay(timeoutMs, undefined, { ref: false });
-  const drained = stopAccepting(server, Math.min(TAKE_IN_LIMIT_MS, timeoutMs));
+  const { listenerClosed, drained } = stopAccepting(server, Math.min(TAKE_IN_LIMIT_MS, timeoutMs));
   await Promise.race([drained, delay(Math.min(IDLE_GRACE_MS, timeoutMs), undefined, { ref: false })]);
   closeIdleAfterReading(server);
   const sweeper = setInterval(() => closeIdleAfterReading(server), SWEEP_INTERVAL_MS);
   await Promise.race([drained, deadline]);
   clearInterval(sweeper);
+  // With a deadline as short as the take-in, a connection taken in after closing all the others
+  // would hold the shutdown until its request timeout: none is, once the listener is closed.
+  await listenerClosed;
   server.closeAllConnections();
   await drained;
   await app.close();
@@ -118,19 +121,25 @@ export function isClosing(server: Server): boolean {
   return closingServers.has(server);
 }
 
-/** Resolves once the last open connection has closed. */
-function stopAccepting(server: Server, takeInLimitMs: number): Promise<void> {
+interface Stopping {
+  /** Resolves once the listening socket is closed: no connection is taken in after it. */
+  listenerClosed: Promise<void>;
+  /** Resolves once the last open connection has closed. */
+  drained: Promise<void>;
+}
+
+function stopAccepting(server: Server, takeInLimitMs: number): Stopping {
   closingServers.add(server);
-  return new Promise((resolve) => {
-    if (!server.listening) {
-      resolve();
-      return;
-    }
-    takeInWaitingConnections(server, takeInLimitMs).then(() => {
-      // net.Server's close: stop listening, and call back when the last connection has closed.
-      NetServer.prototype.close.call(server, () => resolve());
-    });
-  });
+  if (!server.listening) return { listenerClosed: Promise.resolve(), drained: Promise.resolve() };
+  const listenerClosed = takeInWaitingConnections(server, takeInLimitMs);
+  const drained = listenerClosed.then(
+    () =>
+      new Promise<void>((resolve) => {
+        // net.Server's close: stop listening, and call back when the last connection has closed.
+        NetServer.prototype.close.call(server, () => resolve());
+      }),
+  );
+  return { listenerClosed, drained };
 }
 
 /**
