@@ -3,8 +3,16 @@ export interface AccessTokenGrant {
   accessToken: string;
   /** `expires_in`; undefined when the server did not say (then the token is used until rejected). */
   expiresInSeconds: number | undefined;
-  /** When the token request was sent: the server's clock started the lifetime no earlier. */
+  /**
+   * When the token request was sent (the server's clock started the lifetime no earlier), by
+   * `elapsedMs`: a token's age is elapsed time, which the time of day is not (it can step back).
+   */
   requestedAtMs: number;
+}
+
+/** The clock tokens are aged by: monotonic, unlike Date.now, which an NTP step or a resumed VM sets back. */
+export function elapsedMs(): number {
+  return performance.now();
 }
 
 /** Renew this long before expiry at most... */
@@ -38,7 +46,7 @@ export class TokenCache {
 
   constructor(
     private readonly fetchGrant: (traceId?: string) => Promise<AccessTokenGrant>,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = elapsedMs,
   ) {}
 
   /**

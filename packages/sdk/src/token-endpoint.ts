@@ -1,7 +1,7 @@
 import { TRACE_ID_HEADER } from '@chekt-partner/contract/trace-id';
 import { tokenErrorFromResponse } from './error-from-response.js';
 import { ChektUnexpectedResponseError } from './errors.js';
-import type { AccessTokenGrant } from './token-cache.js';
+import { type AccessTokenGrant, elapsedMs } from './token-cache.js';
 import { newTraceId } from './trace-id.js';
 import { send, type TransportSettings } from './transport.js';
 
@@ -21,7 +21,7 @@ export async function requestAccessToken(
   /** The trace id of the call that needs the token, so that one operation has one id. */
   traceId: string = newTraceId(),
 ): Promise<AccessTokenGrant> {
-  const requestedAtMs = Date.now();
+  const requestedAtMs = elapsedMs();
   const response = await send(transport, {
     url: tokenUrl,
     method: 'POST',

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { ChektPartnerClient } from '../src/index.js';
 import { type AccessTokenGrant, TokenCache } from '../src/token-cache.js';
+import { OK, startScriptedServer, TOKEN_GRANT } from './support/scripted-server.js';
 
 /** Token fetches the test completes by hand, to order events exactly; grants are timed on a test clock. */
 function manualFetches() {
@@ -148,5 +150,35 @@ describe('TokenCache', () => {
     cache.invalidate('forever');
     void cache.token();
     expect(pending).toHaveLength(2);
+  });
+});
+
+describe("the client's token, against a real token endpoint", () => {
+  it('is aged by elapsed time: a wall clock set back keeps no expired token', async () => {
+    const oneSecondToken = {
+      status: 200,
+      body: { access_token: 'short', token_type: 'Bearer', expires_in: 1 },
+    };
+    const server = await startScriptedServer([OK], [oneSecondToken, TOKEN_GRANT]);
+    const wallClock = Date.now.bind(Date);
+    let setBackMs = 0;
+    vi.spyOn(Date, 'now').mockImplementation(() => wallClock() - setBackMs);
+    try {
+      const chekt = new ChektPartnerClient({ clientId: 'id', clientSecret: 'secret', baseUrl: server.url });
+      await chekt.armingSettings.get(1, 1);
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      // An NTP step or a VM resumed from a snapshot sets the time of day back an hour: the token
+      // has still lived its second, and the next call must fetch another.
+      setBackMs = 3600_000;
+      await chekt.armingSettings.get(1, 1);
+      expect(server.tokenRequests()).toHaveLength(2);
+      expect(server.apiRequests().map((request) => request.authorization)).toEqual([
+        'Bearer short',
+        'Bearer scripted-token',
+      ]);
+    } finally {
+      vi.restoreAllMocks();
+      await server.close();
+    }
   });
 });
