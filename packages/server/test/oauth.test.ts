@@ -486,34 +486,37 @@ describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token',
     );
   });
 
-  it('signed by another key, even one claiming our kid', async () => {
+  /**
+   * A token signed as the server signs its own (ES256, its active key and kid, its issuer and
+   * audience, for `client`), but for the one thing a test changes.
+   */
+  async function signedLikeOurs(change: {
+    typ?: string;
+    withoutJti?: boolean;
+    scope?: string;
+    privateKey?: Parameters<SignJWT['sign']>[0];
+  }): Promise<string> {
     const keys = await loadSigningKeys(server.store.db);
-    const { privateKey } = await generateKeyPair('ES256');
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ client_id: client.clientId, scope: 'arming_settings:read' })
-      .setProtectedHeader({ alg: 'ES256', kid: keys.active.kid, typ: 'at+jwt' })
+    const claims = change.scope === undefined ? {} : { scope: change.scope };
+    const jwt = new SignJWT({ client_id: client.clientId, ...claims })
+      .setProtectedHeader({ alg: 'ES256', kid: keys.active.kid, typ: change.typ ?? 'at+jwt' })
       .setIssuer(server.url)
       .setAudience(`${server.url}/partner/v1`)
       .setSubject(client.clientId)
       .setIssuedAt(now)
-      .setExpirationTime(now + 600)
-      .setJti('x')
-      .sign(privateKey);
-    await expectInvalidToken(token);
+      .setExpirationTime(now + 600);
+    if (!change.withoutJti) jwt.setJti('x');
+    return jwt.sign(change.privateKey ?? keys.active.privateKey);
+  }
+
+  it('signed by another key, even one claiming our kid', async () => {
+    const { privateKey } = await generateKeyPair('ES256');
+    await expectInvalidToken(await signedLikeOurs({ privateKey, scope: 'arming_settings:read' }));
   });
 
   it('a JWT that is not an access token (typ) is refused', async () => {
-    const keys = await loadSigningKeys(server.store.db);
-    const now = Math.floor(Date.now() / 1000);
-    const idToken = await new SignJWT({ client_id: client.clientId })
-      .setProtectedHeader({ alg: 'ES256', kid: keys.active.kid, typ: 'JWT' })
-      .setIssuer(server.url)
-      .setAudience(`${server.url}/partner/v1`)
-      .setSubject(client.clientId)
-      .setIssuedAt(now)
-      .setExpirationTime(now + 600)
-      .setJti('y')
-      .sign(keys.active.privateKey);
+    const idToken = await signedLikeOurs({ typ: 'JWT' });
     await expectInvalidToken(idToken);
     // typ is a header parameter, not a claim: the message must not send anyone to the payload.
     expect(messageFor(await call(server.url, EXAMPLE, { token: idToken }))).toBe(
@@ -522,16 +525,7 @@ describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token',
   });
 
   it('a token without a claim an access token must have says which one is missing', async () => {
-    const keys = await loadSigningKeys(server.store.db);
-    const now = Math.floor(Date.now() / 1000);
-    const withoutJti = await new SignJWT({ client_id: client.clientId })
-      .setProtectedHeader({ alg: 'ES256', kid: keys.active.kid, typ: 'at+jwt' })
-      .setIssuer(server.url)
-      .setAudience(`${server.url}/partner/v1`)
-      .setSubject(client.clientId)
-      .setIssuedAt(now)
-      .setExpirationTime(now + 600)
-      .sign(keys.active.privateKey);
+    const withoutJti = await signedLikeOurs({ withoutJti: true });
     await expectInvalidToken(withoutJti);
     expect(messageFor(await call(server.url, EXAMPLE, { token: withoutJti }))).toBe(
       'The access token has no jti claim',
