@@ -201,6 +201,31 @@ describe('the operator CLI, chekt-partner', () => {
     }
   });
 
+  // The page sends its requests to the server /openapi.json names (ISSUER_URL when set), and its
+  // Content-Security-Policy lets it connect to its own origin only: opened anywhere else, its
+  // Authorize and Try it out are blocked.
+  it('serve --demo with ISSUER_URL names the /docs page on the origin its requests go to', async () => {
+    const demoDb = await createTestDatabase();
+    try {
+      const server = await startServerProcess({
+        db: demoDb.url,
+        args: ['--demo'],
+        env: { ISSUER_URL: 'https://gateway.example.com/chekt' },
+      });
+      try {
+        await expect.poll(() => server.stderr.join('\n'), { timeout: 5000 }).toContain('Or in a browser');
+        const docsUrl = /Or in a browser: (\S+)/.exec(server.stderr.join('\n'))?.[1] as string;
+        const document = (await call(server.url, '/openapi.json')).body as { servers: { url: string }[] };
+        expect(docsUrl).toBe('https://gateway.example.com/chekt/docs');
+        expect(new URL(docsUrl).origin).toBe(new URL(document.servers[0]?.url ?? '').origin);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await demoDb.drop();
+    }
+  });
+
   it('serve --demo that cannot listen still prints the secret it renewed, which the running server takes', async () => {
     const demoDb = await createTestDatabase();
     let server: ServerProcess | undefined;

@@ -35,7 +35,7 @@ export function registerServeCommand(program: Command, env: Environment): void {
     });
     const { logger } = logging;
     closeOnSignals(server, logger);
-    if (demo) printDemo(server.url, demo, options.json);
+    if (demo) printDemo(server.url, docsPageUrl(server.url, config), demo, options.json);
     // Scripts wait for 'server listening' (and read the demo document, written before it, then):
     // do not leave it in the log buffer.
     logger.flush();
@@ -74,10 +74,19 @@ function printRenewedDemo(client: NewClient): void {
 }
 
 /**
+ * Where a person can use /docs: the page sends its requests to the server /openapi.json names,
+ * ISSUER_URL when one is set, and its Content-Security-Policy lets it connect to its own origin
+ * only, so opened at the address the server listens on its Authorize and Try it out are blocked.
+ */
+function docsPageUrl(url: string, config: Config): string {
+  return `${config.issuerUrl ?? url}${DOCS_PATH}`;
+}
+
+/**
  * The demo client's credentials, for a person on stderr (stdout carries the JSON logs), or with
  * --json as one JSON line on stdout before the logs, for scripts.
  */
-function printDemo(url: string, client: NewClient, json: boolean): void {
+function printDemo(url: string, docsUrl: string, client: NewClient, json: boolean): void {
   const path = armingSettingsPath(DEMO.dealerId, DEMO.siteId);
   if (json) {
     const document = { demo: { url, client_id: client.clientId, client_secret: client.clientSecret, path } };
@@ -96,6 +105,6 @@ function printDemo(url: string, client: NewClient, json: boolean): void {
       `Demo client (secret renewed at every --demo start):\n` +
       `  client_id:     ${client.clientId}\n  client_secret: ${client.clientSecret}\n\n` +
       `Try it:\n${curl}\n\n` +
-      `Or in a browser: ${url}${DOCS_PATH} (Authorize with the client above, then Try it out).\n\n`,
+      `Or in a browser: ${docsUrl} (Authorize with the client above, then Try it out).\n\n`,
   );
 }
