@@ -21,9 +21,13 @@ export function isScope(name: string): name is Scope {
 export const TokenRequestSchema = Type.Object(
   {
     grant_type: Type.Literal('client_credentials'),
-    client_id: Type.Optional(Type.String()),
+    // Examples that the server takes: the /docs page fills a form field in with its example, else
+    // with the word "string", and sends that unless the field is cleared (`scope=string`: a 400).
+    client_id: Type.Optional(Type.String({ examples: ['demo-client'] })),
     client_secret: Type.Optional(Type.String()),
-    scope: Type.Optional(Type.String({ description: 'Space-separated scopes; default: all' })),
+    scope: Type.Optional(
+      Type.String({ description: 'Space-separated scopes; default: all', examples: [ALL_SCOPES.join(' ')] }),
+    ),
   },
   { $id: 'TokenRequest' },
 );

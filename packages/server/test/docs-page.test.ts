@@ -86,6 +86,17 @@ describe.skipIf(!hasChromium || testBackend() !== 'sqlite')('the API reference p
     await oauth2.locator('button.btn-done').click();
   });
 
+  // The page fills each form field in with its schema's example, else with the word "string", and
+  // sends what is there: a person who types in only the client's id and secret gets a token.
+  it('runs POST /oauth/token with only the client id and secret typed in', async () => {
+    const operation = await openOperation(page, 'issueToken');
+    const field = (name: string) => operation.locator(`tr[data-property-name="${name}"] input[type="text"]`);
+    await field('client_id').fill(demo.client_id);
+    await field('client_secret').fill(demo.client_secret);
+    await operation.locator('button.execute').click();
+    await expectLiveResponse(operation, 200, '"access_token"');
+  });
+
   it('runs GET arming-settings and shows the 200 body', async () => {
     const operation = await openOperation(page, 'getArmingSettings');
     await fillParameters(operation);
