@@ -76,3 +76,38 @@ describe('the built package', () => {
     expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   });
 });
+
+/**
+ * Neither package is in a registry: an integrator installs the SDK from tarballs packed in a
+ * checkout, and npm looks up any dependency it was not handed, so the README's commands must pack
+ * and install the contract beside the SDK, at the versions they have.
+ */
+describe("the README's installation outside this repository", () => {
+  const readme = readFileSync(join(sdkRoot, 'README.md'), 'utf8');
+  const repoRoot = join(sdkRoot, '..', '..');
+
+  /** The package names the README's `npm pack -w ...` packs. */
+  function packedNames(): string[] {
+    const pack = readme.split('\n').find((line) => line.startsWith('npm pack '));
+    if (!pack) return [];
+    const workspaces = [...pack.matchAll(/-w\s+(\S+)/g)].map((match) => match[1] as string);
+    return workspaces.map(
+      (workspace) => JSON.parse(readFileSync(join(repoRoot, workspace, 'package.json'), 'utf8')).name,
+    );
+  }
+
+  /** The tarball name `npm pack` gives a scoped package. */
+  const tarball = (manifest: { name: string; version: string }) =>
+    `${manifest.name.replace(/^@/, '').replace('/', '-')}-${manifest.version}.tgz`;
+
+  it('packs the SDK together with every package it depends on', () => {
+    expect(packedNames().sort()).toEqual([sdkManifest.name, ...Object.keys(sdkManifest.dependencies)].sort());
+  });
+
+  it('installs the tarballs that packing gives, the contract at the version the SDK asks for', () => {
+    expect(sdkManifest.dependencies['@chekt-partner/contract']).toBe(contractManifest.version);
+    const install = readme.split('\n').find((line) => line.startsWith('npm install /tmp/')) ?? '';
+    expect(install).toContain(tarball(contractManifest));
+    expect(install).toContain(tarball(sdkManifest));
+  });
+});
