@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/store.js';
 import { call } from '../support/http.js';
 import { createPostgresCluster, type PostgresCluster } from '../support/postgres-cluster.js';
-import { addClient, addSite, fetchToken, provisioning } from '../support/provision.js';
+import { fetchToken, provisionDealer } from '../support/provision.js';
 import { type ServerProcess, startServerProcess } from '../support/server-process.js';
 
 const DEALER = 31;
@@ -33,17 +33,11 @@ describe('a PostgreSQL outage under PATCH load', () => {
 
   beforeAll(async () => {
     cluster = await createPostgresCluster();
-    const store = await openStore(cluster.url);
-    try {
-      await provisioning(store).addDealer(DEALER, 'Outage dealer');
-      siteIds = [];
-      for (let i = 0; i < 5; i++) siteIds.push(await addSite(store, DEALER, `outage-${i}`));
-      const client = await addClient(store, [DEALER]);
-      server = await startServerProcess({ db: cluster.url });
-      token = await fetchToken(server.url, client);
-    } finally {
-      await store.close();
-    }
+    const externalIds = [0, 1, 2, 3, 4].map((i) => `outage-${i}`);
+    const provisioned = await provisionDealer(cluster.url, DEALER, 'Outage dealer', externalIds);
+    siteIds = provisioned.siteIds;
+    server = await startServerProcess({ db: cluster.url });
+    token = await fetchToken(server.url, provisioned.client);
   }, 120_000);
 
   afterAll(async () => {

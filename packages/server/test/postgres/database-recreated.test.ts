@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/store.js';
 import { createPostgresDatabase, postgresAdminUrl, type TestDatabase } from '../support/database.js';
 import { call, errorCodeOf } from '../support/http.js';
-import { addClient, addSite, fetchToken, provisioning } from '../support/provision.js';
+import { fetchToken, provisionDealer } from '../support/provision.js';
 import { type ServerProcess, startServerProcess } from '../support/server-process.js';
 
 const DEALER = 83;
@@ -22,16 +22,12 @@ describe('a database dropped and created again under a running server', () => {
 
   beforeAll(async () => {
     database = await createPostgresDatabase(postgresAdminUrl());
-    const store = await openStore(database.url);
-    try {
-      await provisioning(store).addDealer(DEALER, 'Recreated dealer');
-      path = armingSettingsPath(DEALER, await addSite(store, DEALER, 'recreated'));
-      const client = await addClient(store, [DEALER]);
-      server = await startServerProcess({ db: database.url });
-      token = await fetchToken(server.url, client);
-    } finally {
-      await store.close();
-    }
+    const { client, siteIds } = await provisionDealer(database.url, DEALER, 'Recreated dealer', [
+      'recreated',
+    ]);
+    path = armingSettingsPath(DEALER, siteIds[0] as number);
+    server = await startServerProcess({ db: database.url });
+    token = await fetchToken(server.url, client);
   }, 60_000);
 
   afterAll(async () => {

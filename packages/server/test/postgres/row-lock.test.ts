@@ -1,10 +1,9 @@
 import { armingSettingsPath, READINESS_PATH } from '@chekt-partner/contract';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/store.js';
 import { createPostgresDatabase, postgresAdminUrl, type TestDatabase } from '../support/database.js';
 import { call, patchJson } from '../support/http.js';
-import { addClient, addSite, fetchToken, provisioning } from '../support/provision.js';
+import { fetchToken, provisionDealer } from '../support/provision.js';
 import { type ServerProcess, startServerProcess } from '../support/server-process.js';
 
 const DEALER = 78;
@@ -24,22 +23,19 @@ describe('a site row locked by another transaction', () => {
 
   beforeAll(async () => {
     database = await createPostgresDatabase(postgresAdminUrl());
-    const store = await openStore(database.url);
-    try {
-      await provisioning(store).addDealer(DEALER, 'Row-lock dealer');
-      lockedId = await addSite(store, DEALER, 'locked');
-      locked = armingSettingsPath(DEALER, lockedId);
-      other = armingSettingsPath(DEALER, await addSite(store, DEALER, 'other'));
-      const client = await addClient(store, [DEALER]);
-      // Two connections: before write slots, two waiting PATCHes took both.
-      server = await startServerProcess({
-        db: database.url,
-        env: { PG_POOL_SIZE: '2', PG_STATEMENT_TIMEOUT_MS: '8000' },
-      });
-      token = await fetchToken(server.url, client);
-    } finally {
-      await store.close();
-    }
+    const { client, siteIds } = await provisionDealer(database.url, DEALER, 'Row-lock dealer', [
+      'locked',
+      'other',
+    ]);
+    lockedId = siteIds[0] as number;
+    locked = armingSettingsPath(DEALER, lockedId);
+    other = armingSettingsPath(DEALER, siteIds[1] as number);
+    // Two connections: before write slots, two waiting PATCHes took both.
+    server = await startServerProcess({
+      db: database.url,
+      env: { PG_POOL_SIZE: '2', PG_STATEMENT_TIMEOUT_MS: '8000' },
+    });
+    token = await fetchToken(server.url, client);
   }, 60_000);
 
   afterAll(async () => {

@@ -3,10 +3,9 @@ import { type AddressInfo, createServer, type Server, type Socket, connect as tc
 import { armingSettingsPath, READINESS_PATH } from '@chekt-partner/contract';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/store.js';
 import { createPostgresDatabase, postgresAdminUrl, type TestDatabase } from '../support/database.js';
 import { type ApiResponse, call, msUntilStatus, patchJson } from '../support/http.js';
-import { addClient, addSite, fetchToken, provisioning } from '../support/provision.js';
+import { fetchToken, provisionDealer } from '../support/provision.js';
 import { type ServerProcess, startServerProcess } from '../support/server-process.js';
 
 const DEALER = 77;
@@ -97,22 +96,16 @@ describe('a PostgreSQL that stops answering, or refuses writes or connections', 
   beforeAll(async () => {
     database = await createPostgresDatabase(postgresAdminUrl());
     name = new URL(database.url).pathname.slice(1);
-    const store = await openStore(database.url);
-    try {
-      await provisioning(store).addDealer(DEALER, 'Unanswering dealer');
-      site = armingSettingsPath(DEALER, await addSite(store, DEALER, 'quiet'));
-      const client = await addClient(store, [DEALER]);
-      proxy = await SilenceableProxy.start(new URL(database.url));
-      const viaProxy = new URL(database.url);
-      viaProxy.host = `127.0.0.1:${proxy.port}`;
-      server = await startServerProcess({
-        db: viaProxy.toString(),
-        env: { PG_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS) },
-      });
-      token = await fetchToken(server.url, client);
-    } finally {
-      await store.close();
-    }
+    const { client, siteIds } = await provisionDealer(database.url, DEALER, 'Unanswering dealer', ['quiet']);
+    site = armingSettingsPath(DEALER, siteIds[0] as number);
+    proxy = await SilenceableProxy.start(new URL(database.url));
+    const viaProxy = new URL(database.url);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    server = await startServerProcess({
+      db: viaProxy.toString(),
+      env: { PG_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS) },
+    });
+    token = await fetchToken(server.url, client);
   }, 60_000);
 
   afterAll(async () => {

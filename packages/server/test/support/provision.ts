@@ -1,6 +1,6 @@
 import type { SecurityType, TokenResponse } from '@chekt-partner/contract';
 import { Provisioning } from '../../src/provisioning/provisioning.js';
-import type { Store } from '../../src/store/store.js';
+import { openStore, type Store } from '../../src/store/store.js';
 
 export interface TestClient {
   clientId: string;
@@ -56,4 +56,26 @@ export async function fetchToken(baseUrl: string, client: TestClient, scope?: st
     throw new Error(`token request failed: ${response.status} ${await response.text()}`);
   const token = (await response.json()) as TokenResponse;
   return token.access_token;
+}
+
+/**
+ * A dealer with sites (by external id) and a client granted it, in the database at `url`, for a
+ * test that then starts a server process on that database (the process opens its own store).
+ */
+export async function provisionDealer(
+  url: string,
+  dealerId: number,
+  dealerName: string,
+  externalSiteIds: string[],
+): Promise<{ client: TestClient; siteIds: number[] }> {
+  const store = await openStore(url);
+  try {
+    await provisioning(store).addDealer(dealerId, dealerName);
+    const siteIds: number[] = [];
+    for (const externalSiteId of externalSiteIds)
+      siteIds.push(await addSite(store, dealerId, externalSiteId));
+    return { client: await addClient(store, [dealerId]), siteIds };
+  } finally {
+    await store.close();
+  }
 }
