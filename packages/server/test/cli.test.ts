@@ -8,7 +8,7 @@ import { findClient, listGrantedDealerIds } from '../src/store/repositories/clie
 import { openStore } from '../src/store/store.js';
 import { runCli, startCli, startCliWithoutReader } from './support/cli.js';
 import { createTestDatabase, type TestDatabase, testBackend } from './support/database.js';
-import { waitForDemo } from './support/demo.js';
+import { demoSiteAnswer, waitForDemo } from './support/demo.js';
 import { call } from './support/http.js';
 import { failEvery, stopFailing } from './support/injected-failure.js';
 import { fetchToken } from './support/provision.js';
@@ -326,12 +326,7 @@ describe('the operator CLI, chekt-partner', () => {
 
       const server = await startServerProcess({ db: demoDb.url, args: ['--demo', '--json'] });
       try {
-        const demo = await waitForDemo(server);
-        const token = await fetchToken(server.url, {
-          clientId: demo.client_id,
-          clientSecret: demo.client_secret,
-        });
-        expect((await call(server.url, demo.path, { token })).body).toMatchObject({
+        expect((await demoSiteAnswer(server)).body).toMatchObject({
           site_id: 1,
           name: 'Gangnam Headquarters',
         });
@@ -350,12 +345,7 @@ describe('the operator CLI, chekt-partner', () => {
       expect(runCli(['dealer', 'add', '12345', '--name', 'Demo Dealer', '--db', demoDb.url]).status).toBe(0);
       const server = await startServerProcess({ db: demoDb.url, args: ['--demo', '--json'] });
       try {
-        const demo = await waitForDemo(server);
-        const token = await fetchToken(server.url, {
-          clientId: demo.client_id,
-          clientSecret: demo.client_secret,
-        });
-        const printed = await call(server.url, demo.path, { token });
+        const printed = await demoSiteAnswer(server);
         expect(printed.status).toBe(200);
         expect(printed.body).toMatchObject({ site_id: 1, name: 'Gangnam Headquarters' });
       } finally {

@@ -1,3 +1,5 @@
+import { type ApiResponse, call } from './http.js';
+import { fetchToken } from './provision.js';
 import { parseJson, type ServerProcess } from './server-process.js';
 
 export interface DemoDocument {
@@ -18,4 +20,11 @@ export async function waitForDemo(server: ServerProcess, timeoutMs = 10000): Pro
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`no demo document on stdout: ${server.stdout.join('\n')}`);
+}
+
+/** What the demo client `serve --demo --json` printed gets for the path it printed, as a script would. */
+export async function demoSiteAnswer(server: ServerProcess): Promise<ApiResponse> {
+  const demo = await waitForDemo(server);
+  const token = await fetchToken(server.url, { clientId: demo.client_id, clientSecret: demo.client_secret });
+  return call(server.url, demo.path, { token });
 }
