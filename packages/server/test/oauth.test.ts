@@ -141,6 +141,27 @@ describe('POST /oauth/token (RFC 6749 §4.4 client credentials)', () => {
     expect(noScope.body).toMatchObject({ scope: 'arming_settings:read arming_settings:write' });
   });
 
+  it('an empty occurrence beside a valued one is omitted too, not a parameter sent twice (RFC 6749 §3.2)', async () => {
+    const credentials = form({
+      grant_type: 'client_credentials',
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+    });
+    for (const extra of [
+      'grant_type=',
+      'client_id=',
+      'client_secret=',
+      'scope=arming_settings%3Aread&scope=',
+    ]) {
+      const response = await tokenRequest(server.url, `${credentials}&${extra}`);
+      expect(response.status, extra).toBe(200);
+    }
+    // Two occurrences with values are still one too many.
+    const twice = await tokenRequest(server.url, `${credentials}&grant_type=client_credentials`);
+    expect(twice.status).toBe(400);
+    expect(twice.body).toMatchObject({ error: 'invalid_request' });
+  });
+
   it('a parameter it does not know is ignored (RFC 6749 §3.2), even sent more than once (RFC 8707 resource)', async () => {
     const credentials = form({
       grant_type: 'client_credentials',

@@ -72,11 +72,15 @@ const TOKEN_REQUEST_PARAMS = new Set(['grant_type', 'client_id', 'client_secret'
 function singleValuedParams(body: unknown): Record<string, string> {
   if (body === null || typeof body !== 'object') return {};
   const params: Record<string, string> = {};
-  for (const [name, value] of Object.entries(body)) {
+  for (const [name, sent] of Object.entries(body)) {
     if (!TOKEN_REQUEST_PARAMS.has(name)) continue;
-    if (Array.isArray(value))
+    // An empty occurrence is omitted, so only the occurrences with a value can repeat it.
+    const values = (Array.isArray(sent) ? sent : [sent]).filter(
+      (value): value is string => typeof value === 'string' && value !== '',
+    );
+    if (values.length > 1)
       throw new OAuthError('invalid_request', `The parameter ${name} was sent more than once`);
-    if (typeof value === 'string' && value !== '') params[name] = value;
+    if (values[0] !== undefined) params[name] = values[0];
   }
   return params;
 }
