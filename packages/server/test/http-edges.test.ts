@@ -281,6 +281,24 @@ describe('requests outside the routes', () => {
     });
   });
 
+  describe('the x-partner-trace-id header', () => {
+    it('twice is a 400 invalid_trace_id that says it was sent twice, even when each value is valid', async () => {
+      const answer = parse(
+        await exchange(
+          port,
+          `GET ${LIVENESS_PATH} HTTP/1.1\r\nhost: x\r\nx-partner-trace-id: first-id\r\n` +
+            'X-Partner-Trace-Id: second-id\r\nconnection: close\r\n\r\n',
+        ),
+      );
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.body).error).toMatchObject({
+        code: 'invalid_trace_id',
+        field: 'x-partner-trace-id',
+        message: 'A request must have at most one x-partner-trace-id header',
+      });
+    });
+  });
+
   describe('the Content-Type header', () => {
     it('twice is a 400 bad_request naming it, whatever the order: Node keeps only the first', async () => {
       const body = '{"security_type":3}';

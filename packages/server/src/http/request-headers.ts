@@ -39,7 +39,7 @@ export function registerRequestHeaderChecks(app: FastifyInstance): void {
     // is not the request id was refused there, and is refused here, without checking it twice.
     const sent = request.headers[TRACE_ID_HEADER];
     if (sent !== undefined && sent !== request.id) {
-      done(new ApiError('invalid_trace_id', { field: TRACE_ID_HEADER }));
+      done(traceIdError(request.raw.rawHeaders));
       return;
     }
     done(
@@ -86,6 +86,23 @@ function hostError(host: string | undefined, httpVersion: string): ApiError | un
   const port = Number(valid?.[1] || 0);
   if (valid && port <= MAX_PORT) return undefined;
   return new ApiError('bad_request', { field: 'host', message: 'The Host header is not a valid host' });
+}
+
+/**
+ * A refused x-partner-trace-id. Sent twice, Node joins the two values with ", ", which no valid
+ * trace id contains: the refusal then says so, rather than that each value should have been
+ * 1-128 visible ASCII characters, which each may well have been. (Only refused requests count.)
+ */
+function traceIdError(rawHeaders: string[]): ApiError {
+  let sent = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if ((rawHeaders[i] as string).toLowerCase() === TRACE_ID_HEADER) sent++;
+  }
+  if (sent < 2) return new ApiError('invalid_trace_id', { field: TRACE_ID_HEADER });
+  return new ApiError('invalid_trace_id', {
+    field: TRACE_ID_HEADER,
+    message: `A request must have at most one ${TRACE_ID_HEADER} header`,
+  });
 }
 
 /** Host, Authorization and Content-Type, which Node keeps only the first of, each at most once. */
