@@ -49,6 +49,23 @@ describe.skipIf(testBackend() !== 'sqlite')('the SQLite database file (it holds 
     }
   });
 
+  it('is as private when its path is a symbolic link to a file not made yet', async () => {
+    mkdirSync(join(dir, 'real'));
+    const real = join(dir, 'real', 'partner.db');
+    symlinkSync(real, join(dir, 'partner.db'));
+    expect(
+      runCli(['dealer', 'add', '1', '--name', 'One', '--db', `sqlite:${join(dir, 'partner.db')}`]).status,
+    ).toBe(0);
+    expect(modeOf(real)).toBe(0o600);
+    const store = await openStore(`sqlite:${join(dir, 'partner.db')}`);
+    try {
+      expect(store.warnings).toEqual([]);
+      for (const path of [real, `${real}-wal`, `${real}-shm`]) expect(modeOf(path), path).toBe(0o600);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('an existing file keeps its mode; one open to other users is warned about when the server starts', async () => {
     const file = join(dir, 'partner.db');
     expect(runCli(['dealer', 'add', '1', '--name', 'One', '--db', `sqlite:${file}`]).status).toBe(0);

@@ -1,4 +1,13 @@
-import { accessSync, closeSync, constants, mkdirSync, openSync, realpathSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -13,15 +22,40 @@ export function createDatabaseFilePrivately(file: string): void {
     closeSync(openSync(file, 'wx', 0o600));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    refuseUnreadable(file);
+    if (isDanglingSymbolicLink(file)) createLinkTargetPrivately(file);
+    else refuseUnreadable(file);
+  }
+}
+
+/** A symbolic link to a file not made yet: 'wx' refuses it (O_EXCL never follows a link). */
+function isDanglingSymbolicLink(file: string): boolean {
+  try {
+    if (!lstatSync(file).isSymbolicLink()) return false;
+    statSync(file);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/**
+ * The file the link names, created as a new database file is (0600). Left to SQLite, it would be
+ * created with the umask's mode (0644): the signing key readable by every user. Without O_EXCL
+ * the link is followed; a file made there meanwhile is only opened. What cannot be created (the
+ * link's folder missing) is SQLite's to report, as before.
+ */
+function createLinkTargetPrivately(file: string): void {
+  try {
+    closeSync(openSync(file, constants.O_RDONLY | constants.O_CREAT, 0o600));
+  } catch {
+    // SQLite says why it cannot open the file.
   }
 }
 
 /**
  * SQLite says only "unable to open database file" of a file this process may not read (a backup
- * put back by root, say): EACCES names the file and the reason. Any other answer (a symbolic link
- * to a file not made yet) is SQLite's to handle, and a file it may read but not write is served
- * read-only (writable-file.ts).
+ * put back by root, say): EACCES names the file and the reason. Any other answer is SQLite's to
+ * handle, and a file it may read but not write is served read-only (writable-file.ts).
  */
 function refuseUnreadable(file: string): void {
   try {
