@@ -96,7 +96,7 @@ function overview(): string {
     '',
     'Errors are JSON: `{"error": {"code", "message", "trace_id", "request_id", "field"}}`, with a stable ' +
       'snake_case `code` (`field` only when one input is at fault). The token endpoint answers in ' +
-      "OAuth's own format instead (RFC 6749 §5.2). A path not listed here (besides this document at `/openapi.json` and its page at `/docs`) is a 404 `not_found`; a method a " +
+      "OAuth's own format instead (RFC 6749 §5.2). A path not listed here (besides this document at `/openapi.json`, its page at `/docs` and the page's files under `/docs/`) is a 404 `not_found`; a method a " +
       'path does not list (HEAD goes with GET) is a 405 `method_not_allowed` with an `Allow` header. Bytes that are not an ' +
       'HTTP/1.1 request, and a CONNECT, are a 400 `bad_request`, a request line over 16 KiB a 414 `uri_too_long`, ' +
       'headers over 16 KiB a 431 `headers_too_large`, and a ' +
