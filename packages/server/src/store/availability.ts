@@ -16,7 +16,11 @@ const UNAVAILABLE_CODES = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
   '57014', // query_canceled (statement timeout)
+  '55P03', // lock_not_available: a row or table locked elsewhere past the operator's lock_timeout
   '57P04', // database_dropped
+  '57P05', // idle_session_timeout ended the connection (the pool's connections turn it off: store.ts)
+  '53100', // disk_full
+  '53200', // out_of_memory
   '53300', // too_many_connections
   '55000', // object_not_in_prerequisite_state: "database ... is not currently accepting connections"
   '25006', // read_only_sql_transaction: a failover left the connection on a standby, or writes are off

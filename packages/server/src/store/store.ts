@@ -315,6 +315,27 @@ async function migratePostgresUnhurried(url: string): Promise<void> {
 const DURABLE_COMMITS =
   "select set_config('synchronous_commit', 'on', false) where current_setting('synchronous_commit') = 'off'";
 
+/**
+ * The writes' locking relies on READ COMMITTED: a PATCH that waited on a site row locked by another
+ * reads the row as that one committed it and goes on (security-type-changes-on-postgres.ts). Under
+ * a stricter default set for the database or role (`repeatable read`, `serializable`), that
+ * PATCH failed instead ("could not serialize access due to concurrent update", a 500), so every
+ * connection of the pool uses READ COMMITTED, whatever the default.
+ */
+const READ_COMMITTED = "select set_config('default_transaction_isolation', 'read committed', false)";
+
+/**
+ * The pool closes its own idle connections (after 10 s). An idle_session_timeout set for the
+ * database or role (PostgreSQL 14+) would also have PostgreSQL end them, and a request that takes
+ * one just as it is ended fails with it (57P05): 503s for nothing. Off for the pool's connections;
+ * on an older PostgreSQL, which has no such setting, nothing is set.
+ */
+const NO_IDLE_SESSION_TIMEOUT =
+  "select set_config('idle_session_timeout', '0', false) where current_setting('idle_session_timeout', true) is not null";
+
+/** What each new pool connection sets before it is first handed out. */
+const SESSION_SETTINGS = [DURABLE_COMMITS, READ_COMMITTED, NO_IDLE_SESSION_TIMEOUT].join('; ');
+
 /** How long a request waits for a free pool connection (or a write for a write slot) before a 503. */
 const CONNECTION_WAIT_MS = 2000;
 
@@ -337,7 +358,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Postgre
     types: { getTypeParser: (oid, format) => numbersForBigints(pg.types, oid, format) },
     // Before a new connection is first handed out; should it fail, so does the request that asked.
     onConnect: async (client) => {
-      await client.query(DURABLE_COMMITS);
+      await client.query(SESSION_SETTINGS);
     },
   });
   // A connection dying (database restart, network cut) must fail the query that uses it, never

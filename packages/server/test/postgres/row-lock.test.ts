@@ -73,3 +73,56 @@ describe('a site row locked by another transaction', () => {
     }
   });
 });
+
+/**
+ * An operator may set lock_timeout on the database (a common guard against lock queues): a PATCH
+ * of a site locked elsewhere then fails on PostgreSQL's lock_not_available before the statement
+ * timeout. It is the same locked row, and the same 503, as when the statement timeout ends the wait.
+ */
+describe('a site row locked by another transaction, on a database with lock_timeout set', () => {
+  let database: TestDatabase;
+  let server: ServerProcess;
+  let token: string;
+  let lockedId: number;
+
+  beforeAll(async () => {
+    database = await createPostgresDatabase(postgresAdminUrl());
+    const { client, siteIds } = await provisionDealer(database.url, DEALER, 'Lock-timeout dealer', [
+      'locked',
+    ]);
+    lockedId = siteIds[0] as number;
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      const name = new URL(database.url).pathname.slice(1);
+      await admin.query(`alter database ${name} set lock_timeout = '300ms'`);
+    } finally {
+      await admin.end();
+    }
+    server = await startServerProcess({ db: database.url });
+    token = await fetchToken(server.url, client);
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await database?.drop();
+  });
+
+  it('is a 503 with Retry-After, not a 500, and changes nothing', async () => {
+    const path = armingSettingsPath(DEALER, lockedId);
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select id from sites where id = $1 for update', [lockedId]);
+      const patched = await patchJson(server.url, path, token, { security_type: 3 });
+      expect(patched.status).toBe(503);
+      expect(patched.headers.get('retry-after')).not.toBeNull();
+      await holder.query('commit');
+      const got = await call(server.url, path, { token });
+      expect((got.body as { security_type: number }).security_type).toBe(1);
+    } finally {
+      await holder.end();
+    }
+  });
+});
