@@ -95,6 +95,30 @@ describe('migrations: a database from 0001 upgraded to the latest', () => {
     },
   );
 
+  // An operator's own limit, set for the database or role (ALTER DATABASE ... SET statement_timeout),
+  // applies to every session that does not set its own: the migrations' connection sets none.
+  it.runIf(testBackend() === 'postgres')(
+    "an upgrade that runs longer than the database's own statement_timeout still completes",
+    async () => {
+      await seedLargeVersion1History(db, 50_000);
+      const name = new URL(database.url).pathname.slice(1);
+      await sql`alter database ${sql.id(name)} set statement_timeout = 20`.execute(db);
+      await db.destroy();
+
+      const store = await openStore(database.url);
+      try {
+        const head = await store.db
+          .selectFrom('sites')
+          .select('last_history_id')
+          .where('id', '=', 1)
+          .executeTakeFirstOrThrow();
+        expect(head.last_history_id).not.toBeNull();
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
   // PostgreSQL's advisory lock has no timeout; SQLite's write lock is waited for by busy_timeout.
   it.runIf(testBackend() === 'sqlite')(
     "waits for another process's migrations that hold the write lock longer than the busy timeout",

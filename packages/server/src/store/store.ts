@@ -291,11 +291,22 @@ const MIGRATION_BUSY_TIMEOUT_MS = 10 * 60 * 1000;
 /**
  * A migration may rewrite a whole table, which can take far longer than PG_STATEMENT_TIMEOUT_MS
  * allows a request's query: migrations run on a connection of their own, without the pool's
- * timeouts, so an upgrade of a large database does not fail every instance at start.
+ * timeouts, so an upgrade of a large database does not fail every instance at start. Nor with
+ * the database's or role's own (`ALTER DATABASE ... SET statement_timeout`, or `lock_timeout`,
+ * which would also end a wait for another instance's migrations): that connection turns them off.
  */
+const UNHURRIED = 'set statement_timeout = 0; set lock_timeout = 0';
+
 async function migratePostgresUnhurried(url: string): Promise<void> {
   const { default: pg } = await import('pg');
-  const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 2000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 1,
+    connectionTimeoutMillis: 2000,
+    onConnect: async (client) => {
+      await client.query(UNHURRIED);
+    },
+  });
   pool.on('error', () => {});
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   try {
