@@ -72,6 +72,26 @@ describe('a site row locked by another transaction', () => {
       await holder.end();
     }
   });
+
+  it('leaves PATCHes of other sites a connection while a PATCH of it waits', async () => {
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select id from sites where id = $1 for update', [lockedId]);
+      const waiting = patchJson(server.url, locked, token, { security_type: 2 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const startedAt = Date.now();
+      const patched = await patchJson(server.url, other, token, { security_type: 3 });
+      expect(patched.status).toBe(200);
+      // Not after the 2 s wait for a write slot that the waiting PATCH held.
+      expect(Date.now() - startedAt).toBeLessThan(1500);
+      await holder.query('commit');
+      expect((await waiting).status).toBe(200);
+    } finally {
+      await holder.end();
+    }
+  });
 });
 
 /**

@@ -57,7 +57,8 @@ function oneAfterAnotherPerSite(
   const lastOfSite = new Map<string, Promise<SiteSummary | undefined>>();
   return (change) => {
     const site = `${change.dealerId}/${change.siteId}`;
-    const makeIt = () => store.writing(() => store.queryFirst(changeInOneStatement(store.db, change)));
+    const makeIt = () =>
+      store.writing.mayWait(() => store.queryFirst(changeInOneStatement(store.db, change)));
     const made = (lastOfSite.get(site) ?? Promise.resolve(undefined)).then(makeIt, (error) =>
       isDatabaseUnavailable(error) ? Promise.reject(error) : makeIt(),
     );
@@ -109,7 +110,7 @@ async function applyRound(
     try {
       results.set(
         change,
-        await store.writing(() => store.queryFirst(changeInOneStatement(store.db, change))),
+        await store.writing.mayWait(() => store.queryFirst(changeInOneStatement(store.db, change))),
       );
     } catch (error) {
       if (isDatabaseUnavailable(error)) return asError(error);
