@@ -132,12 +132,33 @@ describe('the operator CLI, chekt-partner', () => {
     expect(cli('client', 'revoke', 'cp_nobody').status).toBe(1);
   });
 
+  it('site add: an external id of 255 characters is kept whole on either backend, even of 4-byte ones', () => {
+    const longest = '😀'.repeat(255);
+    const added = cli(
+      'site',
+      'add',
+      '--dealer',
+      '12345',
+      '--external-id',
+      longest,
+      '--name',
+      'Long',
+      '--json',
+    );
+    expect(added.status).toBe(0);
+    expect(JSON.parse(added.stdout)).toMatchObject({ external_site_id: longest });
+  });
+
   it.each([
     ['a non-numeric dealer id', ['dealer', 'add', 'abc', '--name', 'x']],
     ['a missing --name', ['dealer', 'add', '1']],
     [
       'an out-of-range security type',
       ['site', 'add', '--dealer', '12345', '--external-id', 'q', '--name', 'Q', '--security-type', '5'],
+    ],
+    [
+      'an external id over 255 characters',
+      ['site', 'add', '--dealer', '12345', '--external-id', 'é'.repeat(256), '--name', 'Long'],
     ],
     ['a client with no dealer scope', ['client', 'add', '--name', 'x']],
     ['a client with both scopes', ['client', 'add', '--name', 'x', '--dealer', '1', '--all-dealers']],

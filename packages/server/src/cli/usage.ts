@@ -29,6 +29,20 @@ export function nonEmptyArgument(label: string, text: string): string {
   return text;
 }
 
+/**
+ * The longest external site id, in characters. It is unique per dealer, so PostgreSQL indexes it,
+ * and its index refuses an entry over ~2.7 KB with a message of its own, while SQLite takes any:
+ * a bound both backends keep, with room for any partner's identifier (4 bytes a character at most).
+ */
+export const MAX_EXTERNAL_ID_LENGTH = 255;
+
+export function externalIdArgument(text: string): string {
+  const externalId = nonEmptyArgument('--external-id', text);
+  if ([...externalId].length > MAX_EXTERNAL_ID_LENGTH)
+    throw new UsageError(`--external-id must be at most ${MAX_EXTERNAL_ID_LENGTH} characters`);
+  return externalId;
+}
+
 /** --db, else DATABASE_URL, else the embedded file. */
 export function databaseUrlArgument(flag: string | undefined, env: Environment): string {
   try {

@@ -6,7 +6,13 @@ import { Provisioning, ProvisioningError } from '../../provisioning/provisioning
 import { oneInstanceAtATime } from '../../store/one-instance-at-a-time.js';
 import { type CommonOptions, commonOptions } from '../common-options.js';
 import { outputFor } from '../output.js';
-import { databaseUrlArgument, idArgument, nonEmptyArgument, securityTypeArgument } from '../usage.js';
+import {
+  databaseUrlArgument,
+  externalIdArgument,
+  idArgument,
+  nonEmptyArgument,
+  securityTypeArgument,
+} from '../usage.js';
 import { withStore } from '../with-store.js';
 
 interface SiteAddOptions extends CommonOptions {
@@ -24,7 +30,10 @@ export function registerSiteCommands(program: Command, env: Environment): void {
       .command('add')
       .description('add a site under a dealer')
       .requiredOption('--dealer <dealerId>', 'the dealer the site belongs to')
-      .requiredOption('--external-id <id>', "the partner's own site identifier (unique per dealer)")
+      .requiredOption(
+        '--external-id <id>',
+        "the partner's own site identifier (unique per dealer, at most 255 characters)",
+      )
       .requiredOption('--name <name>', 'the site name')
       .option('--site-id <n>', 'the CHeKT site ID (default: largest so far + 1)')
       .option(
@@ -34,7 +43,7 @@ export function registerSiteCommands(program: Command, env: Environment): void {
   ).action(async (options: SiteAddOptions) => {
     const request = {
       dealerId: idArgument('--dealer', options.dealer),
-      externalSiteId: nonEmptyArgument('--external-id', options.externalId),
+      externalSiteId: externalIdArgument(options.externalId),
       name: nonEmptyArgument('--name', options.name),
       ...(options.siteId === undefined ? {} : { siteId: idArgument('--site-id', options.siteId) }),
       ...(options.securityType === undefined
