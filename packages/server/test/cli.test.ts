@@ -278,6 +278,15 @@ describe('the operator CLI, chekt-partner', () => {
     expect(runCli(['--help']).status).toBe(0);
   });
 
+  it("serve's help says what its --json prints: stdout carries the JSON log lines whatever the flag", () => {
+    const help = (...args: string[]) => runCli([...args, '--help']).stdout.replace(/\s+/g, ' ');
+    expect(help('serve')).toContain(
+      '--json with --demo, print its credentials as one JSON line on stdout, before the JSON log lines',
+    );
+    expect(help('serve')).not.toContain('print one JSON document');
+    expect(help('dealer', 'add')).toContain('--json print one JSON document on stdout');
+  });
+
   it('site add stops with exit 1 once the largest site id is taken, free ids below it or not', async () => {
     // The help says what the default is: one above the largest, not the lowest id still free.
     expect(runCli(['site', 'add', '--help']).stdout).toContain('(default: largest so far + 1)');

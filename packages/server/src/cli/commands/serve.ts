@@ -22,6 +22,7 @@ export function registerServeCommand(program: Command, env: Environment): void {
       .option('--port <port>', 'port to listen on; 0 picks a free one (default: PORT, else 8080)')
       .option('--host <host>', 'address to listen on (default: HOST, else 127.0.0.1)')
       .option('--demo', "seed the API reference's example once and print a demo client's credentials"),
+    'with --demo, print its credentials as one JSON line on stdout, before the JSON log lines',
   ).action(async (options: ServeOptions) => {
     const config = serveConfig(options, env);
     const demo = options.demo ? await seedDemo(config.databaseUrl) : undefined;
