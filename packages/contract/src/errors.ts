@@ -39,7 +39,6 @@ export const ERROR_CODES = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
-export type ErrorStatus = (typeof ERROR_CODES)[ErrorCode]['status'];
 
 /**
  * The codes that say what was wrong with a request's body. A request that has one is answered

@@ -12,8 +12,9 @@ export interface RunningServer {
 }
 
 /**
- * Opens the database, builds the app, listens. On SIGTERM/SIGINT: stop accepting, let in-flight
- * requests finish (closeGracefully), then close the database.
+ * Opens the database, builds the app, listens. Installs no signal handler: the server's `close`
+ * stops accepting, lets in-flight requests finish (closeGracefully), then closes the database;
+ * closeOnSignals calls it on SIGTERM, SIGINT or SIGHUP.
  */
 export async function startServer(
   config: Config,
