@@ -150,8 +150,9 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Pr
   const failed = results?.find((result) => result.status === 'Error');
   if (error || failed) {
     const cause = error instanceof Error ? error : new Error(String(error));
-    // No migration named when none ran: the database could not even be reached, or locked.
-    const which = failed ? `database migration ${failed.migrationName}` : 'database migration';
-    throw new Error(`${which} failed: ${cause.message}`, { cause });
+    // When no migration ran (the database could not be reached, or a newer version migrated it),
+    // the cause alone: "migration failed" would send an operator looking for a broken migration.
+    if (!failed) throw cause;
+    throw new Error(`database migration ${failed.migrationName} failed: ${cause.message}`, { cause });
   }
 }
