@@ -7,7 +7,11 @@ import { defineConfig } from 'vitest/config';
  * packages/server/test/postgres/.
  */
 const postgresUrl = process.env.TEST_POSTGRES_URL;
-if (!postgresUrl) {
+// Vitest loads this file twice in one process (once more for its projects): the warning once.
+const warned = Symbol.for('chekt-partner.postgres-skip-warned');
+const state = globalThis as { [warned]?: true };
+if (!postgresUrl && !state[warned]) {
+  state[warned] = true;
   console.warn(
     '\n[chekt-partner] TEST_POSTGRES_URL is not set: the PostgreSQL suite is SKIPPED (SQLite only).\n' +
       '  Run it with: TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres npm test\n',

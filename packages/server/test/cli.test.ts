@@ -183,9 +183,12 @@ describe('the operator CLI, chekt-partner', () => {
       expect(banner).toMatch(
         /curl "http:\/\/127\.0\.0\.1:\d+\/partner\/v1\/dealers\/12345\/sites\/1\/arming-settings"/,
       );
-      // The command as pasted into a shell.
+      // The command as pasted into a shell. Its stderr is kept (in the error, should it fail): its
+      // last curl, writing to a pipe rather than a terminal, shows a progress meter there, which
+      // would otherwise land in the middle of `npm test`'s output.
       const tryIt = /Try it:\n([\s\S]*?)\n\n/.exec(banner)?.[1] as string;
-      expect(JSON.parse(execFileSync('bash', ['-c', tryIt], { encoding: 'utf8' }))).toMatchObject({
+      const pasted = execFileSync('bash', ['-c', tryIt], { encoding: 'utf8', stdio: 'pipe' });
+      expect(JSON.parse(pasted)).toMatchObject({
         site_id: 1,
         security_type: 1,
       });
