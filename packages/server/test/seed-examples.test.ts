@@ -117,6 +117,20 @@ describe("the API reference's examples, unchanged but for the base URL", () => {
   it.skipIf(!hasRequests)(
     'Python: the requests example (needs python3 with requests: pip install requests)',
     () => {
+      // Set back to 1 first (not part of the example), so that its update to 3 is seen to change it.
+      const reset = execFileSync('curl', [
+        '-s',
+        '-X',
+        'PATCH',
+        `${server.url}/partner/v1/dealers/12345/sites/1/arming-settings`,
+        '-H',
+        'Content-Type: application/json',
+        '-H',
+        `Authorization: Bearer ${accessToken}`,
+        '-d',
+        '{"security_type":1}',
+      ]);
+      expect(JSON.parse(reset.toString())).toMatchObject({ security_type: 1 });
       const script = `
 import requests
 access_token = ${JSON.stringify(accessToken)}
@@ -137,14 +151,14 @@ update_response = requests.patch(
         "x-partner-trace-id": "550e8400-e29b-41d4-a716-123456789000"
     },
     json={
-        "security_type": 4
+        "security_type": 3
     }
 )
 updated = update_response.json()
 print(f"Updated security type: {updated['security_type']}")
 `;
       const output = execFileSync('python3', ['-c', script]).toString();
-      expect(output).toMatch(/Current security type: [1-4]\nUpdated security type: 4\n/);
+      expect(output).toBe('Current security type: 1\nUpdated security type: 3\n');
     },
   );
 });
