@@ -553,7 +553,8 @@ describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token',
     );
   });
 
-  it("a revoked client's live token stops working within 5 seconds", async () => {
+  // A loose bound for a shared machine: the README's 2 s is pinned in client-standing.test.ts.
+  it("a revoked client's live token stops working, end to end", async () => {
     const doomed = await addClient(server.store, [12345], 'doomed');
     const token = await fetchToken(server.url, doomed);
     expect((await call(server.url, EXAMPLE, { token })).status).toBe(200);

@@ -57,9 +57,10 @@ const errorResponses = {
 
 /**
  * GET and PATCH arming settings. Who may do what is settled in onRequest, before the body is even
- * read; a missing site is found there too (GET), or before a rejected body's error goes out
- * (PATCH). So the status precedence holds: 401, then 403, then 404, then a failed precondition's
- * 412 (http/preconditions.ts), and only then 413/415/400.
+ * read (a PATCH's caller is authenticated once more when its body has arrived: callerNow); a
+ * missing site is found there too (GET), or before a rejected body's error goes out (PATCH). So
+ * the status precedence holds: 401, then 403, then 404, then a failed precondition's 412
+ * (http/preconditions.ts), and only then 413/415/400.
  */
 export const armingRoutes: FastifyPluginAsync<ArmingRoutesOptions> = async (
   app,

@@ -35,7 +35,7 @@ export function registerClientCommands(program: Command, env: Environment): void
         ? undefined
         : (where) => new ProvisioningError('dealer_not_found', `no dealer with id ${firstDealer}: ${where}`),
     );
-    const scope = created.dealerIds === 'all' ? 'all dealers' : `dealers ${created.dealerIds.join(', ')}`;
+    const scope = created.dealerIds === 'all' ? 'all dealers' : dealerList(created.dealerIds);
     outputFor(options.json).result(
       {
         client_id: created.clientId,
@@ -75,4 +75,10 @@ function dealerScope(options: ClientAddOptions): number[] | 'all' {
   if (listed.length === 0)
     throw new UsageError('say which dealers the client may reach: --dealer <id>... or --all-dealers');
   return listed.map((text) => idArgument('--dealer', text));
+}
+
+/** "dealer 7", "dealers 7, 8". */
+function dealerList(dealerIds: readonly number[]): string {
+  const noun = dealerIds.length === 1 ? 'dealer' : 'dealers';
+  return `${noun} ${dealerIds.join(', ')}`;
 }
