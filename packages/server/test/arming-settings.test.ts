@@ -2,7 +2,7 @@ import { armingSettingsPath, SECURITY_TYPE_VALUES } from '@chekt-partner/contrac
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listArmingHistory } from '../src/store/repositories/arming-history.js';
 import { startExampleServer } from './support/example-server.js';
-import { call, errorCodeOf, patchJson, traceIdOf } from './support/http.js';
+import { bodyAfterItsAnswer, call, errorCodeOf, patchJson, traceIdOf } from './support/http.js';
 import type { InProcessServer } from './support/in-process-server.js';
 import { fetchToken, type TestClient } from './support/provision.js';
 
@@ -248,6 +248,24 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
       expect(response.status).toBe(413);
       expect(errorCodeOf(response)).toBe('payload_too_large');
       expect(await stored()).toBe(2);
+    });
+
+    // As a proxy sends it (nginx writes the whole body before it reads an answer): the 413 comes
+    // before the body, and closing the connection at once reset the body's last bytes, failing the
+    // proxy's write, and the proxy answered 502 instead.
+    it('an oversized body sent whole after its 413 has come is read to its end, then the connection closes', async () => {
+      const body = Buffer.alloc(4 * 1024 * 1024, 'x');
+      const sent = await bodyAfterItsAnswer(
+        server.url,
+        `PATCH ${EXAMPLE} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+        body,
+      );
+      expect(sent.received).toMatch(/^HTTP\/1\.1 413 /);
+      expect(sent.received).toMatch(/"code":"payload_too_large"/);
+      expect(sent.bodyWrite).toBe('written');
+      // The server closes its side once the body is whole, without waiting out its linger.
+      expect(sent.closedAfterMs).toBeLessThan(2000);
     });
   });
 

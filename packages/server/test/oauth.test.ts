@@ -9,7 +9,7 @@ import { listArmingHistory } from '../src/store/repositories/arming-history.js';
 import { openStore } from '../src/store/store.js';
 import { createTestDatabase } from './support/database.js';
 import { startExampleServer } from './support/example-server.js';
-import { call, errorCodeOf, msUntilStatus } from './support/http.js';
+import { bodyAfterItsAnswer, call, errorCodeOf, msUntilStatus } from './support/http.js';
 import type { InProcessServer } from './support/in-process-server.js';
 import { addClient, fetchToken, provisioning, type TestClient } from './support/provision.js';
 
@@ -139,6 +139,22 @@ describe('POST /oauth/token (RFC 6749 §4.4 client credentials)', () => {
     );
     expect(noScope.status).toBe(200);
     expect(noScope.body).toMatchObject({ scope: 'arming_settings:read arming_settings:write' });
+  });
+
+  // As a proxy sends it (nginx writes the whole body before it reads an answer): closing the
+  // connection as the refusal went out reset the body's last bytes, and the proxy answered 502.
+  it('a body over 8 KiB sent whole after its refusal has come is read to its end, then the connection closes', async () => {
+    const body = Buffer.alloc(1024 * 1024, 'x');
+    const sent = await bodyAfterItsAnswer(
+      server.url,
+      'POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
+        `Content-Length: ${body.length}\r\n\r\n`,
+      body,
+    );
+    expect(sent.received).toMatch(/^HTTP\/1\.1 400 /);
+    expect(sent.received).toMatch(/"error":"invalid_request"/);
+    expect(sent.bodyWrite).toBe('written');
+    expect(sent.closedAfterMs).toBeLessThan(2000);
   });
 
   it('an empty occurrence beside a valued one is omitted too, not a parameter sent twice (RFC 6749 §3.2)', async () => {

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { TRACE_ID_HEADER } from '@chekt-partner/contract';
 
 export interface ApiResponse {
@@ -62,4 +64,51 @@ export async function msUntilStatus(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return Number.POSITIVE_INFINITY;
+}
+
+export interface AnswerBeforeBody {
+  /** The raw answer, as far as it came. */
+  received: string;
+  /** 'written' when the whole body went; the write's error otherwise (a reset: EPIPE, ECONNRESET). */
+  bodyWrite: string;
+  /** How long after the body was written the server closed its side. */
+  closedAfterMs: number;
+}
+
+/**
+ * A request sent as a proxy sends it (nginx writes the whole body before it reads an answer):
+ * the head, the answer awaited (one the server gives before reading the body, a 413), then the
+ * whole body. Half-open, as a proxy is: the server's FIN does not end the client's own side.
+ */
+export async function bodyAfterItsAnswer(
+  baseUrl: string,
+  head: string,
+  body: Buffer,
+): Promise<AnswerBeforeBody> {
+  const { hostname, port } = new URL(baseUrl);
+  const socket = connect({ port: Number(port), host: hostname, allowHalfOpen: true });
+  await once(socket, 'connect');
+  let received = '';
+  socket.on('data', (chunk) => {
+    received += chunk.toString();
+  });
+  const failed = new Promise<string>((resolve) => socket.on('error', (error) => resolve(String(error))));
+  const ended = once(socket, 'end');
+  try {
+    socket.write(head);
+    const answered = Date.now();
+    while (!/^HTTP\/1\.1 \d{3} [\s\S]*\r\n\r\n/.test(received)) {
+      if (Date.now() - answered > 5000)
+        throw new Error(`no answer before the body: ${JSON.stringify(received)}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const written = new Promise<unknown>((resolve) => socket.write(body, resolve));
+    const bodyWrite = await Promise.race([written.then((error) => String(error ?? 'written')), failed]);
+    const whole = Date.now();
+    await Promise.race([ended, failed]);
+    return { received, bodyWrite, closedAfterMs: Date.now() - whole };
+  } finally {
+    socket.destroy();
+  }
 }
