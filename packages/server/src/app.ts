@@ -106,6 +106,7 @@ export async function buildApp({
 
   app.server.on('connect', answerConnect(logger));
   trackConnections(app.server);
+  accessLog.watchConnections(app.server);
   cutStalledReaders(app.server, requestTimeoutMs);
   // Every header Node parses is one the checks see (request-headers.ts, trace-id.ts, ...): past
   // maxHeadersCount (2000) Node left a header out of request.headers while its parser still acted

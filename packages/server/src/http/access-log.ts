@@ -1,5 +1,12 @@
+import type { Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { AccessLine, AccessLines } from '../logging/access-lines.js';
+import { answerInFlight } from './answer-in-flight.js';
+
+/** Each answer's reply, for a connection that closes before the answer is made (connectionClosed). */
+const REPLY = Symbol('reply');
+type AnswerOfReply = ServerResponse & { [REPLY]?: FastifyReply };
 
 /**
  * One log line per request, after the answer: who (client), what (dealer, site, route), the
@@ -13,8 +20,32 @@ export class AccessLog extends LogController {
     super({ requestIdLogLabel: 'trace_id' });
   }
 
-  override incomingRequest(): void {
-    // One line per request is enough; it is written when the request completes.
+  override incomingRequest(_request: FastifyRequest, reply: FastifyReply): void {
+    // One line per request is enough; it is written when the request completes. The reply is
+    // noted on its answer for connectionClosed: a property costs less than a listener a request.
+    (reply.raw as AnswerOfReply)[REPLY] = reply;
+  }
+
+  /** Every connection of `server`, from its start, for connectionClosed. */
+  watchConnections(server: Server): void {
+    server.on('connection', (socket: Socket) => {
+      socket.once('close', () => this.connectionClosed(socket));
+    });
+  }
+
+  /**
+   * A connection closed while its answer was being made (its client reset it, a proxy gave up,
+   * the shutdown's deadline cut it). Node emits neither 'finish' nor 'error' for an answer then
+   * ended on it, yet the request goes on to its end: a PATCH waiting on its write still makes its
+   * change. Its line is written as its answer is ended ('prefinish', which Node still emits), with
+   * the status it was given. A request whose body had not all arrived is left to the line of a
+   * request that could not be parsed (unparseable-requests.ts).
+   */
+  private connectionClosed(socket: Socket): void {
+    const answer = answerInFlight(socket) as AnswerOfReply | null | undefined;
+    const reply = answer?.[REPLY];
+    if (!answer || !reply || answer.writableEnded || !answer.req.complete) return;
+    answer.once('prefinish', () => this.requestCompleted(null, reply.request, reply));
   }
 
   override requestCompleted(
