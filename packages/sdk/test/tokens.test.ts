@@ -114,6 +114,22 @@ describe('tokens', () => {
   });
 
   it.each([
+    ['0', 0],
+    ['-5', -5],
+  ])(
+    'with an expires_in of %s are no usable token: the call fails, and sends nothing with it',
+    async (_, expiresIn) => {
+      const grant = { access_token: 'dead-on-arrival', token_type: 'Bearer', expires_in: expiresIn };
+      const scripted = await startScriptedServer([OK], [{ status: 200, body: grant }]);
+      cleanups.push(() => scripted.close());
+      const chekt = new ChektPartnerClient({ clientId: 'id', clientSecret: 'secret', baseUrl: scripted.url });
+      const error = await chekt.armingSettings.get(DEALER_ID, SITE_ID).catch((e) => e);
+      expect(error).toBeInstanceOf(ChektUnexpectedResponseError);
+      expect(scripted.apiRequests()).toHaveLength(0);
+    },
+  );
+
+  it.each([
     ['a line break', 'leaked-token\nx'],
     ['a character beyond Latin-1', 'leaked-token\u4e2d'],
   ])(

@@ -528,6 +528,39 @@ describe('the operator CLI, chekt-partner', () => {
     ).toBe(0);
   });
 
+  it('an empty or blank name or external id (a quoted $NAME left unset) is a usage error, and nothing is written', () => {
+    for (const name of ['', '   ']) {
+      const dealer = cli('dealer', 'add', '6060', '--name', name);
+      expect(dealer.status).toBe(2);
+      expect(dealer.stderr).toContain('--name must not be empty');
+      const client = cli('client', 'add', '--name', name, '--all-dealers', '--json');
+      expect(client.status).toBe(2);
+      expect(JSON.parse(client.stdout)).toEqual({
+        error: { code: 'usage', message: '--name must not be empty' },
+      });
+    }
+    expect(cli('dealer', 'add', '6060', '--name', 'Named', '--json').status).toBe(0);
+    const site = cli('site', 'add', '--dealer', '6060', '--external-id', ' ', '--name', 'Site');
+    expect(site.status).toBe(2);
+    expect(site.stderr).toContain('--external-id must not be empty');
+    const unnamed = cli('site', 'add', '--dealer', '6060', '--external-id', 'ext-1', '--name', '');
+    expect(unnamed.status).toBe(2);
+    expect(unnamed.stderr).toContain('--name must not be empty');
+    // Neither was added: the first site of dealer 6060 is still to come.
+    const added = cli(
+      'site',
+      'add',
+      '--dealer',
+      '6060',
+      '--external-id',
+      'ext-1',
+      '--name',
+      'Site',
+      '--json',
+    );
+    expect(added.status).toBe(0);
+  });
+
   it('an id out of range says what the range is', () => {
     const result = cli('dealer', 'add', '2147483648', '--name', 'Too far');
     expect(result.status).toBe(2);

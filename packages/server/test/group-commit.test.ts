@@ -150,6 +150,28 @@ describe.skipIf(testBackend() !== 'sqlite')('write queue (group commit on SQLite
     expect(await dealerIds()).toEqual([1, 2, 3, 4]);
   });
 
+  it('commits every write of a turn with more writes than one batch takes, none left waiting', async () => {
+    let transactions = 0;
+    const queue = new GroupCommit({
+      ...store.sync,
+      transaction: (work) => {
+        transactions += 1;
+        return store.sync.transaction(work);
+      },
+    });
+    // More PATCHes read in one turn than a batch holds: the rest go in the next batches, at once.
+    const ids = Array.from({ length: 600 }, (_, i) => i + 1);
+    const written = ids.map((id) =>
+      queue.run(() => {
+        insertDealer(id)();
+        return id;
+      }),
+    );
+    expect(await Promise.all(written)).toEqual(ids);
+    expect(transactions).toBeGreaterThan(1);
+    expect(await dealerIds()).toEqual(ids);
+  });
+
   it('waits while the WAL checkpointer holds writes back, then commits everything queued', async () => {
     let writable = false;
     const waiting: Array<() => void> = [];

@@ -346,6 +346,17 @@ describe('POST /oauth/token (RFC 6749 §4.4 client credentials)', () => {
       }
     });
 
+    it('a client that fails to authenticate is told only that, whatever grant type or scope it asks for', async () => {
+      const asks: Record<string, string>[] = [{ grant_type: 'password' }, { scope: 'admin' }];
+      for (const asked of asks) {
+        expectOAuthError(
+          await tokenRequest(server.url, form({ ...valid(), client_secret: 'wrong', ...asked })),
+          401,
+          'invalid_client',
+        );
+      }
+    });
+
     it('error_description holds only the characters RFC 6749 §5.2 allows, whatever the request echoed', async () => {
       const allowed = /^[\x20-\x21\x23-\x5B\x5D-\x7E]*$/;
       const answer = await tokenRequest(server.url, form({ ...valid(), scope: 'café"\\\t\x01' }));
@@ -463,6 +474,19 @@ describe('bearer protection (RFC 6750): every bad token is a 401 invalid_token',
     await expectInvalidToken(
       await issueAccessToken(keys, settings(), client.clientId, ['arming_settings:read'], twoHoursAgo),
     );
+  });
+
+  it('expired while in use: refused from its expiry on, though verified and remembered before', async () => {
+    const keys = await loadSigningKeys(server.store.db);
+    // Issued almost an hour ago: it expires a few seconds from now (room for the two uses on a busy machine).
+    const scopes = ['arming_settings:read', 'arming_settings:write'] as const;
+    const token = issueAccessToken(keys, settings(), client.clientId, scopes, Date.now() - 3597 * 1000);
+    for (let use = 0; use < 2; use += 1) {
+      expect((await call(server.url, EXAMPLE, { token })).status).toBe(200);
+    }
+    const expiresAtMs = Number(decodeJwt(token).exp) * 1000;
+    await new Promise((resolve) => setTimeout(resolve, expiresAtMs - Date.now() + 50));
+    await expectInvalidToken(token);
   });
 
   it('badly signed (payload altered), even once the genuine token is in use', async () => {

@@ -76,6 +76,7 @@ describe('request logging', () => {
         '/openapi.json',
       ],
       'absolute-no-path': [`http://demo-client:S3CRET@${host}?q=S3CRET`, '/'],
+      'absolute-authority-only': [`http://demo-client:S3CRET@${host}`, '/'],
       fragment: ['/healthz#access_token=S3CRET', '/healthz'],
       'fragment-then-query': ['/healthz#S3CRET?x=1', '/healthz'],
     };
