@@ -1,8 +1,12 @@
 import { CompiledQuery } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/store.js';
-import { createPostgresDatabase, postgresAdminUrl, type TestDatabase } from '../support/database.js';
+import {
+  createPostgresDatabase,
+  postgresAdminUrl,
+  setDatabaseDefault,
+  type TestDatabase,
+} from '../support/database.js';
 
 const SYNCHRONOUS_COMMIT = CompiledQuery.raw(
   "select current_setting('synchronous_commit') as synchronous_commit",
@@ -18,14 +22,7 @@ describe('commits on a PostgreSQL whose synchronous_commit is off', () => {
 
   beforeAll(async () => {
     database = await createPostgresDatabase(postgresAdminUrl());
-    const name = new URL(database.url).pathname.slice(1);
-    const admin = new pg.Client({ connectionString: postgresAdminUrl() });
-    await admin.connect();
-    try {
-      await admin.query(`alter database ${name} set synchronous_commit = off`);
-    } finally {
-      await admin.end();
-    }
+    await setDatabaseDefault(database.url, 'synchronous_commit', 'off');
     store = await openStore(database.url);
   });
 

@@ -1,7 +1,11 @@
 import { armingSettingsPath } from '@chekt-partner/contract';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, postgresAdminUrl, type TestDatabase } from '../support/database.js';
+import {
+  createPostgresDatabase,
+  postgresAdminUrl,
+  setDatabaseDefault,
+  type TestDatabase,
+} from '../support/database.js';
 import { call, patchJson } from '../support/http.js';
 import { fetchToken, provisionDealer } from '../support/provision.js';
 import { type ServerProcess, startServerProcess } from '../support/server-process.js';
@@ -29,14 +33,7 @@ describe('a PostgreSQL database that closes idle sessions', () => {
       'c',
     ]);
     paths = siteIds.map((siteId) => armingSettingsPath(DEALER, siteId));
-    const admin = new pg.Client({ connectionString: database.url });
-    await admin.connect();
-    try {
-      const name = new URL(database.url).pathname.slice(1);
-      await admin.query(`alter database ${name} set idle_session_timeout = ${IDLE_SESSION_TIMEOUT_MS}`);
-    } finally {
-      await admin.end();
-    }
+    await setDatabaseDefault(database.url, 'idle_session_timeout', String(IDLE_SESSION_TIMEOUT_MS));
     server = await startServerProcess({ db: database.url, env: { PG_POOL_SIZE: '4' } });
     token = await fetchToken(server.url, client);
   }, 60_000);

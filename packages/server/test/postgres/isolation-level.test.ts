@@ -1,7 +1,12 @@
 import { armingSettingsPath } from '@chekt-partner/contract';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, postgresAdminUrl, type TestDatabase } from '../support/database.js';
+import {
+  createPostgresDatabase,
+  postgresAdminUrl,
+  setDatabaseDefault,
+  type TestDatabase,
+} from '../support/database.js';
 import { call, patchJson } from '../support/http.js';
 import { fetchToken, provisionDealer } from '../support/provision.js';
 import { type ServerProcess, startServerProcess } from '../support/server-process.js';
@@ -26,14 +31,7 @@ describe('a PostgreSQL database whose default isolation is repeatable read', () 
     database = await createPostgresDatabase(postgresAdminUrl());
     const { client, siteIds } = await provisionDealer(database.url, DEALER, 'Isolation dealer', ['one']);
     path = armingSettingsPath(DEALER, siteIds[0] as number);
-    const admin = new pg.Client({ connectionString: database.url });
-    await admin.connect();
-    try {
-      const name = new URL(database.url).pathname.slice(1);
-      await admin.query(`alter database ${name} set default_transaction_isolation = 'repeatable read'`);
-    } finally {
-      await admin.end();
-    }
+    await setDatabaseDefault(database.url, 'default_transaction_isolation', "'repeatable read'");
     server = await startServerProcess({ db: database.url });
     token = await fetchToken(server.url, client);
   }, 60_000);

@@ -1,7 +1,12 @@
 import { armingSettingsPath, READINESS_PATH } from '@chekt-partner/contract';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, postgresAdminUrl, type TestDatabase } from '../support/database.js';
+import {
+  createPostgresDatabase,
+  postgresAdminUrl,
+  setDatabaseDefault,
+  type TestDatabase,
+} from '../support/database.js';
 import { call, patchJson } from '../support/http.js';
 import { fetchToken, provisionDealer } from '../support/provision.js';
 import { type ServerProcess, startServerProcess } from '../support/server-process.js';
@@ -111,14 +116,7 @@ describe('a site row locked by another transaction, on a database with lock_time
       'locked',
     ]);
     lockedId = siteIds[0] as number;
-    const admin = new pg.Client({ connectionString: database.url });
-    await admin.connect();
-    try {
-      const name = new URL(database.url).pathname.slice(1);
-      await admin.query(`alter database ${name} set lock_timeout = '300ms'`);
-    } finally {
-      await admin.end();
-    }
+    await setDatabaseDefault(database.url, 'lock_timeout', "'300ms'");
     server = await startServerProcess({ db: database.url });
     token = await fetchToken(server.url, client);
   }, 60_000);

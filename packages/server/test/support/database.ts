@@ -66,3 +66,18 @@ async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promi
     await client.end();
   }
 }
+
+/**
+ * ALTER DATABASE ... SET, as an operator may have set a default for other work on the database:
+ * every session opened from then on starts with it.
+ */
+export async function setDatabaseDefault(databaseUrl: string, setting: string, value: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  try {
+    const name = new URL(databaseUrl).pathname.slice(1);
+    await admin.query(`alter database ${name} set ${setting} = ${value}`);
+  } finally {
+    await admin.end();
+  }
+}
