@@ -138,6 +138,33 @@ describe('requests outside the routes', () => {
       }
     });
 
+    // Its headers arrived, its body did not: such a request gets the line of a request that could
+    // not be parsed instead of its access line (README, Logs). One whose client reset the connection
+    // (killed, or a proxy giving up) got no line at all: Node reports the reset as a client error,
+    // and that was dropped, there being no one to answer.
+    it('a body cut short by a reset gets the line of a request that could not be parsed, under its trace id', async () => {
+      const client = connect(port, '127.0.0.1');
+      client.on('error', () => {});
+      await new Promise((resolve) => client.once('connect', resolve));
+      client.write(
+        `POST ${TOKEN_PATH}?q=1 HTTP/1.1\r\nhost: x\r\nx-partner-trace-id: reset-mid-body-1\r\n` +
+          'content-type: application/x-www-form-urlencoded\r\ncontent-length: 5000\r\n\r\ngrant_type=',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      client.resetAndDestroy();
+      await expect
+        .poll(() => logged.linesOf('reset-mid-body-1'), { timeout: 2000 })
+        .toEqual([
+          expect.objectContaining({
+            method: 'POST',
+            path: TOKEN_PATH,
+            status: 400,
+            client_error: 'ECONNRESET',
+            msg: 'refused a request that could not be parsed',
+          }),
+        ]);
+    });
+
     it('are logged by trace id and failure, never with the bytes that were read', async () => {
       const secret = 'Bearer eyJhbGciOiJFUzI1NiJ9.not-a-real-token.signature';
       const request = `GET / HTTP/1.1\r\nauthorization: ${secret}\r\nbad header line\r\n\r\n`;

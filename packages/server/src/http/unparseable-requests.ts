@@ -20,10 +20,37 @@ import { freshTraceId, traceIdOf } from './trace-id.js';
  */
 export function answerUnparseable(logger: FastifyBaseLogger | undefined) {
   return (error: ConnectionError, socket: Socket): void => {
-    // The peer is gone: there is no one to answer.
-    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    // The peer is gone: there is no one to answer, but a request it was sending is logged.
+    if (error.code === 'ECONNRESET' || socket.destroyed) {
+      logCutOff(socket, error.code, logger);
+      return;
+    }
     refuse(socket, apiErrorOf(error), error.code, logger);
   };
+}
+
+/**
+ * A request whose headers arrived and whose body a reset cut short (its client killed, a proxy
+ * giving up): no answer can go, and no other line will name it (access-log.ts leaves a request
+ * not read whole to this file), so it is logged as one refused, with the status a body cut short
+ * by a close gets. Not one already answered (a 401 sent before its body): it has its access line.
+ */
+function logCutOff(socket: Socket, failure: string, logger: FastifyBaseLogger | undefined): void {
+  const atFault = requestStillArriving(socket);
+  if (!atFault || refusing.has(socket)) return;
+  const inFlight = answerInFlight(socket);
+  if (!inFlight || (inFlight.req === atFault && inFlight.headersSent)) return;
+  refusing.add(socket);
+  logger?.info(
+    {
+      trace_id: traceIdOf(atFault),
+      method: atFault.method,
+      path: loggedPath(atFault.url ?? '/'),
+      status: ERROR_CODES.bad_request.status,
+      client_error: failure,
+    },
+    'refused a request that could not be parsed',
+  );
 }
 
 /**
