@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { armingSettingsPath, READINESS_PATH } from '@chekt-partner/contract';
+import { armingSettingsPath, LIVENESS_PATH, READINESS_PATH } from '@chekt-partner/contract';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -236,6 +236,23 @@ describe('the server process', () => {
     // It was made: the site has the new type.
     const after = await call(server.url, EXAMPLE, { token });
     expect(after.body).toMatchObject({ security_type: 4 });
+  });
+
+  // A connection with 64 requests waiting is cut by stopping Node's parser as an upgrade does
+  // (pipelining.ts), which takes Node's own 'error' listener off the socket: a client that then
+  // reset the connection made the answer's write fail with an 'error' nothing handled, and the
+  // process ended.
+  it('a client that floods a connection with pipelined requests and resets it does not end the process', async () => {
+    const { hostname, port } = new URL(server.url);
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const socket = connect(Number(port), hostname);
+      socket.on('error', () => {});
+      await once(socket, 'connect');
+      socket.write(`GET ${LIVENESS_PATH} HTTP/1.1\r\nhost: x\r\n\r\n`.repeat(80));
+      socket.resetAndDestroy();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await call(server.url, LIVENESS_PATH)).status).toBe(200);
   });
 
   it('a client that cuts its body off is no server error: no error line, at the token endpoint or the API', async () => {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { answerInFlight } from './answer-in-flight.js';
+import { answerInFlight } from './connection-state.js';
 
 /**
  * How many requests read on one connection may wait for the answers before theirs. Past it, the
@@ -94,11 +94,33 @@ function watchEachRequestRead(socket: HttpSocket): void {
     if (requestsWaitingOn(socket) < MAX_WAITING_BEFORE_END)
       return handOn(request, keepAlive && !request.upgrade);
     endAfterAnswerInFlight(socket);
-    // Node then takes the stop for an upgrade nobody listens for, and drops what follows.
-    request.upgrade = true;
-    return STOP_PARSING;
+    return stopParsing(socket, request);
   };
 }
+
+/**
+ * After an answer that closes the connection, no further request on it is served (RFC 9112
+ * §9.6), though its parser may still read on (lingering-close.ts): it stops at the next request's
+ * head instead of handing it on.
+ */
+export function serveNoFurtherRequests(socket: HttpSocket): void {
+  if (!socket.parser) return;
+  socket.parser.onIncoming = (request) => stopParsing(socket, request);
+}
+
+/**
+ * Node takes this stop for an upgrade nobody listens for, and drops what follows. It also takes
+ * its own 'error' listener off the socket: an error then (a client's reset as the answer in
+ * flight is written) went unhandled and ended the process. The socket destroys itself on such an
+ * error; the listener put in its place only takes it.
+ */
+function stopParsing(socket: Socket, request: IncomingMessage & { upgrade: boolean }): number {
+  socket.on('error', ignoreError);
+  request.upgrade = true;
+  return STOP_PARSING;
+}
+
+function ignoreError(): void {}
 
 /**
  * Ends a cut connection once the answer being made on it has been sent, and serves none of the
