@@ -10,6 +10,7 @@ import { docsRoutes } from './docs/routes.js';
 import { AccessLog } from './http/access-log.js';
 import { answerUnroutable, registerErrorHandling } from './http/error-handler.js';
 import { registerHealth } from './http/health.js';
+import { lingerBeforeClosing } from './http/lingering-close.js';
 import { trackConnections } from './http/open-connections.js';
 import { serveEachConnectionInOrder } from './http/pipelining.js';
 import { registerRequestContext } from './http/request-context.js';
@@ -107,6 +108,7 @@ export async function buildApp({
   app.server.on('connect', answerConnect(logger));
   trackConnections(app.server);
   accessLog.watchConnections(app.server);
+  lingerBeforeClosing(app.server);
   cutStalledReaders(app.server, requestTimeoutMs);
   // Every header Node parses is one the checks see (request-headers.ts, trace-id.ts, ...): past
   // maxHeadersCount (2000) Node left a header out of request.headers while its parser still acted

@@ -267,6 +267,46 @@ describe('GET and PATCH arming settings, as the API reference documents them', (
       // The server closes its side once the body is whole, without waiting out its linger.
       expect(sent.closedAfterMs).toBeLessThan(2000);
     });
+
+    // nginx speaks HTTP/1.0 with `Connection: close` upstream by default: any answer given before
+    // the body (a 401 to a PATCH) closes the connection, and closing it at once reset the body.
+    it('a body sent whole after a refusal that came first, on a connection the client asked to close, is read to its end', async () => {
+      const body = Buffer.alloc(4 * 1024 * 1024, 'x');
+      const sent = await bodyAfterItsAnswer(
+        server.url,
+        `PATCH ${EXAMPLE} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer not-a-token\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+        body,
+      );
+      expect(sent.received).toMatch(/^HTTP\/1\.1 401 /);
+      expect(sent.bodyWrite).toBe('written');
+      expect(sent.closedAfterMs).toBeLessThan(2000);
+    });
+
+    // RFC 9112 §9.6: after an answer with `Connection: close` the server processes no further
+    // request on the connection. While it read and dropped the refused body, its parser went on
+    // past it, and a PATCH a client pipelined behind that body was made, with no answer to say so.
+    it('a request pipelined behind an oversized body refused with 413 is not served', async () => {
+      const body = Buffer.alloc(20 * 1024, 'x');
+      const change = JSON.stringify({ security_type: 4 });
+      const pipelined =
+        `PATCH ${EXAMPLE} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${change.length}\r\n\r\n${change}`;
+      const before = await stored();
+      const historyBefore = await historyCount();
+      const sent = await bodyAfterItsAnswer(
+        server.url,
+        `PATCH ${EXAMPLE} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+        Buffer.concat([body, Buffer.from(pipelined)]),
+      );
+      expect(sent.received).toMatch(/^HTTP\/1\.1 413 /);
+      expect(sent.received).not.toMatch(/HTTP\/1\.1 200 /);
+      // Time for a PATCH that was let through to be committed.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await stored()).toBe(before);
+      expect(await historyCount()).toBe(historyBefore);
+    });
   });
 
   describe('the error table', () => {

@@ -2,7 +2,7 @@ import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { AccessLine, AccessLines } from '../logging/access-lines.js';
-import { answerInFlight } from './answer-in-flight.js';
+import { answerInFlight } from './connection-state.js';
 
 /** Each answer's reply, for a connection that closes before the answer is made (connectionClosed). */
 const REPLY = Symbol('reply');

@@ -3,7 +3,6 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ApiError, asErrorDescription } from '../errors.js';
 import { isDatabaseGone, isDatabaseUnavailable } from '../store/availability.js';
 import type { AccessLog } from './access-log.js';
-import { lingerWhileBodyArrives } from './lingering-close.js';
 
 /** The protection space of every challenge, Bearer (RFC 6750) and Basic (the token endpoint). */
 export const REALM = 'chekt-partner';
@@ -17,7 +16,6 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const apiError = notRoutedBody(app, request, error as FastifyError) ?? toApiError(error as FastifyError);
     logFailure(request, error, apiError);
-    lingerWhileBodyArrives(request.raw);
     return sendApiError(request, reply, apiError);
   });
 

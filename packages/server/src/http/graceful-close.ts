@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import { answerInFlight } from './answer-in-flight.js';
+import { answerInFlight } from './connection-state.js';
 import { openConnectionsOf } from './open-connections.js';
 import { requestsWaitingOn } from './pipelining.js';
 

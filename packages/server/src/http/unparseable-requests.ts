@@ -4,7 +4,7 @@ import { ERROR_CODES, type ErrorCode, TRACE_ID_HEADER } from '@chekt-partner/con
 import type { ConnectionError, FastifyBaseLogger } from 'fastify';
 import { ApiError } from '../errors.js';
 import { loggedPath } from './access-log.js';
-import { answerInFlight } from './answer-in-flight.js';
+import { answerInFlight, requestStillArriving } from './connection-state.js';
 import { errorBody } from './error-handler.js';
 import { freshTraceId, traceIdOf } from './trace-id.js';
 
@@ -117,13 +117,6 @@ function afterEarlierAnswers(socket: Socket, then: () => void): void {
  */
 function canAnswer(socket: Socket): boolean {
   return socket.writable && !answerInFlight(socket)?.headersSent;
-}
-
-/** The request whose body the parser was reading when its bytes went wrong, if any. */
-function requestStillArriving(socket: Socket): IncomingMessage | undefined {
-  const { parser } = socket as Socket & { parser?: { incoming?: IncomingMessage | null } | null };
-  const incoming = parser?.incoming;
-  return incoming && !incoming.complete ? incoming : undefined;
 }
 
 /**

@@ -14,7 +14,6 @@ import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { ApiError, asErrorDescription, OAuthError } from '../errors.js';
 import { refuseContentCodings } from '../http/content-coding.js';
 import { REALM } from '../http/error-handler.js';
-import { lingerWhileBodyArrives } from '../http/lingering-close.js';
 import {
   handleTokenRequest,
   isFormEncoded,
@@ -37,7 +36,6 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
     preParsing: refuseContentCodings,
     // The token endpoint answers in RFC 6749 §5.2's own format, not the API's error envelope.
     errorHandler: (thrown, request, reply) => {
-      lingerWhileBodyArrives(request.raw);
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
       const error = notFormEncodedBody(thrown, request.headers['content-type']) ?? thrown;
       if (error instanceof OAuthError) {
