@@ -37,6 +37,24 @@ describe('write slots on a PostgreSQL pool', () => {
     await Promise.all(running);
   });
 
+  it('gives a write that may wait on a lock one wait in all, for its own slot and a write slot', async () => {
+    const writing = writeSlots(4, 400);
+    // Pool 4: two write slots, one of them for writes that may wait. A locked site's write holds
+    // that one for 300 ms, and two plain writes take or wait for the write slots.
+    const locked = heldWrite();
+    const others = [heldWrite(), heldWrite()];
+    const waiting = writing.mayWait(locked.write);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const running = others.map((other) => writing(other.write));
+    setTimeout(() => locked.release(), 300);
+    const startedAt = performance.now();
+    await expect(writing.mayWait(async () => 'second')).rejects.toMatchObject({ code: WRITE_SLOTS_BUSY });
+    // Not 300 ms for its own slot and then 400 more for a write slot: 400 in all.
+    expect(performance.now() - startedAt).toBeLessThan(600);
+    for (const other of others) other.release();
+    await Promise.all([waiting, ...running]);
+  });
+
   it('with a pool of one, the one write slot serves both kinds', async () => {
     const writing = writeSlots(1, WAIT_MS);
     expect(await writing.mayWait(async () => 'locked site')).toBe('locked site');

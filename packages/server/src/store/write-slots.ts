@@ -28,10 +28,17 @@ export function writeSlots(poolSize: number, waitMs: number): WriteSlots {
     code: WRITE_SLOTS_BUSY,
   });
   const count = poolSize < 2 ? 1 : Math.max(2, Math.floor(poolSize / 2));
-  const slots = withTimeout(new Semaphore(count), waitMs, busy);
+  const writeSlot = new Semaphore(count);
+  const slots = withTimeout(writeSlot, waitMs, busy);
   const waitingSlots = withTimeout(new Semaphore(Math.max(1, count - 1)), waitMs, busy);
   const writing = <T>(write: () => Promise<T>) => slots.runExclusive(write);
-  return Object.assign(writing, {
-    mayWait: <T>(write: () => Promise<T>) => waitingSlots.runExclusive(() => slots.runExclusive(write)),
-  });
+  // Both waits of a write that may wait on a lock share the one `waitMs`, as the README says.
+  const mayWait = <T>(write: () => Promise<T>) => {
+    const deadline = performance.now() + waitMs;
+    return waitingSlots.runExclusive(() => {
+      const left = Math.max(0, deadline - performance.now());
+      return withTimeout(writeSlot, left, busy).runExclusive(write);
+    });
+  };
+  return Object.assign(writing, { mayWait });
 }
