@@ -15,6 +15,7 @@ describe('which database errors are an outage (503) rather than a bug (500)', ()
     ['55P03', 'lock_timeout'],
     ['57P05', 'idle_session_timeout'],
     ['57014', 'statement timeout'],
+    ['25P04', 'transaction_timeout'],
   ])('PostgreSQL %s (%s) is an outage', (code) => {
     expect(isDatabaseUnavailable(postgresError(code))).toBe(true);
   });

@@ -324,6 +324,23 @@ describe('requests outside the routes', () => {
         message: 'A request must have at most one x-partner-trace-id header',
       });
     });
+
+    it('twice at the token endpoint is an invalid_request saying so, in OAuth format', async () => {
+      const body = 'grant_type=client_credentials';
+      const answer = parse(
+        await exchange(
+          port,
+          `POST ${TOKEN_PATH} HTTP/1.1\r\nhost: x\r\nx-partner-trace-id: first-id\r\n` +
+            'x-partner-trace-id: second-id\r\ncontent-type: application/x-www-form-urlencoded\r\n' +
+            `content-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+        ),
+      );
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.body)).toEqual({
+        error: 'invalid_request',
+        error_description: 'A request must have at most one x-partner-trace-id header',
+      });
+    });
   });
 
   describe('the Content-Type header', () => {

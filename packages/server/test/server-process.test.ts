@@ -189,54 +189,61 @@ describe('the server process', () => {
 
   // A connection reset while the PATCH waits on its write (a client killed or timed out, a proxy
   // giving up, the shutdown's deadline): the change is still made, so its access line must say so.
-  it('logs the access line of a PATCH made after its client reset the connection', async () => {
-    const token = await fetchToken(server.url, client);
-    const traceId = 'reset-before-answer-0001';
-    const body = '{"security_type":4}';
-    const store = await openStore(database.url);
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    // The site's row locked (PostgreSQL), the write lock held (SQLite): the PATCH waits for it.
-    let locked = () => {};
-    const locking = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
-    const holding = store.db.transaction().execute(async (trx) => {
-      await sql`update sites set name = name where id = 1`.execute(trx);
-      locked();
-      await held;
-    });
-    try {
-      await locking;
-      const { hostname, port } = new URL(server.url);
-      const socket = connect(Number(port), hostname);
-      socket.on('error', () => {});
-      await once(socket, 'connect');
-      socket.write(
-        patchHead(token, body.length, 'keep-alive').replace(
-          '\r\n\r\n',
-          `\r\nx-partner-trace-id: ${traceId}\r\n\r\n`,
-        ) + body,
-      );
-      await pause(300);
-      socket.resetAndDestroy();
-      await pause(200);
-    } finally {
-      release();
-      await holding;
-      await store.close();
-    }
-    const lineOf = () =>
-      server.stdout
-        .map(parseJson)
-        .find((entry) => entry?.trace_id === traceId && entry.msg === 'request completed');
-    await expect.poll(lineOf, { timeout: 5000 }).toMatchObject({ method: 'PATCH', status: 200, site_id: 1 });
-    // It was made: the site has the new type.
-    const after = await call(server.url, EXAMPLE, { token });
-    expect(after.body).toMatchObject({ security_type: 4 });
-  });
+  // PostgreSQL only: on SQLite the wait for the write lock happens inside better-sqlite3, which
+  // holds the event loop, so the reset is seen only once the answer has gone and this cannot fail.
+  it.runIf(testBackend() === 'postgres')(
+    'logs the access line of a PATCH made after its client reset the connection',
+    async () => {
+      const token = await fetchToken(server.url, client);
+      const traceId = 'reset-before-answer-0001';
+      const body = '{"security_type":4}';
+      const store = await openStore(database.url);
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      // The site's row locked (PostgreSQL), the write lock held (SQLite): the PATCH waits for it.
+      let locked = () => {};
+      const locking = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
+      const holding = store.db.transaction().execute(async (trx) => {
+        await sql`update sites set name = name where id = 1`.execute(trx);
+        locked();
+        await held;
+      });
+      try {
+        await locking;
+        const { hostname, port } = new URL(server.url);
+        const socket = connect(Number(port), hostname);
+        socket.on('error', () => {});
+        await once(socket, 'connect');
+        socket.write(
+          patchHead(token, body.length, 'keep-alive').replace(
+            '\r\n\r\n',
+            `\r\nx-partner-trace-id: ${traceId}\r\n\r\n`,
+          ) + body,
+        );
+        await pause(300);
+        socket.resetAndDestroy();
+        await pause(200);
+      } finally {
+        release();
+        await holding;
+        await store.close();
+      }
+      const lineOf = () =>
+        server.stdout
+          .map(parseJson)
+          .find((entry) => entry?.trace_id === traceId && entry.msg === 'request completed');
+      await expect
+        .poll(lineOf, { timeout: 5000 })
+        .toMatchObject({ method: 'PATCH', status: 200, site_id: 1 });
+      // It was made: the site has the new type.
+      const after = await call(server.url, EXAMPLE, { token });
+      expect(after.body).toMatchObject({ security_type: 4 });
+    },
+  );
 
   // A connection with 64 requests waiting is cut by stopping Node's parser as an upgrade does
   // (pipelining.ts), which takes Node's own 'error' listener off the socket: a client that then

@@ -16,6 +16,7 @@ const UNAVAILABLE_CODES = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
   '57014', // query_canceled (statement timeout)
+  '25P04', // transaction_timeout (PostgreSQL 17+), set for the database or role
   '55P03', // lock_not_available: a row or table locked elsewhere past the operator's lock_timeout
   '57P04', // database_dropped
   '57P05', // idle_session_timeout ended the connection (the pool's connections turn it off: store.ts)

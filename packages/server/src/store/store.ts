@@ -293,9 +293,14 @@ const MIGRATION_BUSY_TIMEOUT_MS = 10 * 60 * 1000;
  * allows a request's query: migrations run on a connection of their own, without the pool's
  * timeouts, so an upgrade of a large database does not fail every instance at start. Nor with
  * the database's or role's own (`ALTER DATABASE ... SET statement_timeout`, or `lock_timeout`,
- * which would also end a wait for another instance's migrations): that connection turns them off.
+ * which would also end a wait for another instance's migrations, or PostgreSQL 17's
+ * `transaction_timeout`, where there is one): that connection turns them off.
  */
-const UNHURRIED = 'set statement_timeout = 0; set lock_timeout = 0';
+const UNHURRIED = [
+  'set statement_timeout = 0',
+  'set lock_timeout = 0',
+  "select set_config('transaction_timeout', '0', false) where current_setting('transaction_timeout', true) is not null",
+].join('; ');
 
 async function migratePostgresUnhurried(url: string): Promise<void> {
   const { default: pg } = await import('pg');
