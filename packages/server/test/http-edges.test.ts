@@ -165,6 +165,25 @@ describe('requests outside the routes', () => {
         ]);
     });
 
+    // An answer given before the body arrived (a body over the limit) closes the connection
+    // while what the client still sends is read (lingering-close.ts). A client that closes its side
+    // in turn (a Node socket does, on the server's FIN) has that request cut short, yet it had its
+    // access line: a second line, of a request that could not be parsed, named it twice.
+    it('a body cut short after its answer (too large) keeps its one access line, and no second', async () => {
+      const client = connect(port, '127.0.0.1');
+      const received = collect(client);
+      client.write(
+        `POST ${TOKEN_PATH} HTTP/1.1\r\nhost: x\r\nx-partner-trace-id: answered-then-ended-1\r\n` +
+          `content-type: application/x-www-form-urlencoded\r\ncontent-length: 40000\r\n\r\n${'a'.repeat(1000)}`,
+      );
+      // The token endpoint answers a body over the limit in OAuth's envelope (RFC 6749 §5.2).
+      expect(parse(await received).status).toBe(400);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(logged.linesOf('answered-then-ended-1')).toEqual([
+        expect.objectContaining({ status: 400, msg: 'request completed' }),
+      ]);
+    });
+
     it('are logged by trace id and failure, never with the bytes that were read', async () => {
       const secret = 'Bearer eyJhbGciOiJFUzI1NiJ9.not-a-real-token.signature';
       const request = `GET / HTTP/1.1\r\nauthorization: ${secret}\r\nbad header line\r\n\r\n`;

@@ -37,9 +37,7 @@ export function answerUnparseable(logger: FastifyBaseLogger | undefined) {
  */
 function logCutOff(socket: Socket, failure: string, logger: FastifyBaseLogger | undefined): void {
   const atFault = requestStillArriving(socket);
-  if (!atFault || refusing.has(socket)) return;
-  const inFlight = answerInFlight(socket);
-  if (!inFlight || (inFlight.req === atFault && inFlight.headersSent)) return;
+  if (!atFault || refusing.has(socket) || answered(socket, atFault)) return;
   refusing.add(socket);
   logger?.info(
     {
@@ -51,6 +49,12 @@ function logCutOff(socket: Socket, failure: string, logger: FastifyBaseLogger | 
     },
     'refused a request that could not be parsed',
   );
+}
+
+/** The request at fault has had its answer, or its answer is being written: it has its access line. */
+function answered(socket: Socket, atFault: IncomingMessage): boolean {
+  const inFlight = answerInFlight(socket);
+  return !inFlight || (inFlight.req === atFault && inFlight.headersSent);
 }
 
 /**
@@ -80,10 +84,14 @@ function refuse(socket: Socket, apiError: ApiError, failure: string, logger: Fas
   const traceId = atFault ? traceIdOf(atFault) : freshTraceId();
   const request = atFault ? { method: atFault.method, path: loggedPath(atFault.url ?? '/') } : {};
   const status = ERROR_CODES[apiError.code].status;
-  logger?.info(
-    { trace_id: traceId, ...request, status, client_error: failure },
-    'refused a request that could not be parsed',
-  );
+  // Not one already answered (a body over the limit, its client closing its side as it is read
+  // after the answer, lingering-close.ts): it has its access line, and is not refused.
+  if (!atFault || !answered(socket, atFault)) {
+    logger?.info(
+      { trace_id: traceId, ...request, status, client_error: failure },
+      'refused a request that could not be parsed',
+    );
+  }
   const body = JSON.stringify(errorBody(apiError, traceId));
   afterEarlierAnswers(socket, () => {
     if (canAnswer(socket) && !inBodyOfAnAnsweredRequest(socket)) {
