@@ -184,6 +184,74 @@ describe('requests outside the routes', () => {
       ]);
     });
 
+    // Node reports a reset before its parser is done with the bytes read before it: a request whose
+    // body came right behind an `Expect: 100-continue` head was still made whole and served (a
+    // PATCH committed, its 200 logged), after a line had refused it as cut short.
+    it('a request made whole from the bytes read before a reset gets one line, not a refusal too', async () => {
+      const slow = await buildLoggedApp();
+      try {
+        slow.app.post('/test/slow-write', async () => {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return { written: true };
+        });
+        const slowPort = Number(new URL(await slow.app.listen({ port: 0, host: '127.0.0.1' })).port);
+        const body = '{"security_type":2}';
+        const traceIds = Array.from({ length: 30 }, (_, index) => `whole-before-reset-${index}`);
+        await Promise.all(
+          traceIds.map(async (traceId, index) => {
+            const client = connect(slowPort, '127.0.0.1');
+            client.on('error', () => {});
+            await new Promise((resolve) => client.once('connect', resolve));
+            client.write(
+              `POST /test/slow-write HTTP/1.1\r\nhost: x\r\nx-partner-trace-id: ${traceId}\r\nexpect: 100-continue\r\n` +
+                `content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+            );
+            await new Promise((resolve) => setTimeout(resolve, 1 + (index % 5)));
+            client.resetAndDestroy();
+          }),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        for (const traceId of traceIds) {
+          expect(slow.linesOf(traceId).map((line) => line.msg)).not.toEqual([
+            'refused a request that could not be parsed',
+            'request completed',
+          ]);
+        }
+      } finally {
+        await slow.close();
+      }
+    });
+
+    // An answer ended after its connection failed but before Node emitted the connection's 'close'
+    // (a PATCH committed in the turn its client's reset arrived): Node writes nothing and emits no
+    // 'finish', and the answer was ended by the time connectionClosed looked, so a committed PATCH
+    // had no line.
+    it('an answer ended as its client resets the connection still gets its access line', async () => {
+      const racing = await buildLoggedApp();
+      try {
+        racing.app.get('/test/answered-as-reset', (request, reply) => {
+          request.raw.socket.once('error', () => reply.send('answered'));
+          return reply;
+        });
+        const racingUrl = await racing.app.listen({ port: 0, host: '127.0.0.1' });
+        const client = connect(Number(new URL(racingUrl).port), '127.0.0.1');
+        client.on('error', () => {});
+        await new Promise((resolve) => client.once('connect', resolve));
+        client.write(
+          'GET /test/answered-as-reset HTTP/1.1\r\nhost: x\r\nx-partner-trace-id: answered-as-reset-1\r\n\r\n',
+        );
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        client.resetAndDestroy();
+        await expect
+          .poll(() => racing.linesOf('answered-as-reset-1'), { timeout: 2000 })
+          .toEqual([expect.objectContaining({ status: 200, msg: 'request completed' })]);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(racing.linesOf('answered-as-reset-1')).toHaveLength(1);
+      } finally {
+        await racing.close();
+      }
+    });
+
     it('are logged by trace id and failure, never with the bytes that were read', async () => {
       const secret = 'Bearer eyJhbGciOiJFUzI1NiJ9.not-a-real-token.signature';
       const request = `GET / HTTP/1.1\r\nauthorization: ${secret}\r\nbad header line\r\n\r\n`;

@@ -8,6 +8,10 @@ import { answerInFlight } from './connection-state.js';
 const REPLY = Symbol('reply');
 type AnswerOfReply = ServerResponse & { [REPLY]?: FastifyReply };
 
+/** Set on a reply once its line is written: a request has one line, whichever way it ended. */
+const LOGGED = Symbol('logged');
+type LoggedReply = FastifyReply & { [LOGGED]?: true };
+
 /**
  * One log line per request, after the answer: who (client), what (dealer, site, route), the
  * outcome and how long it took, under the request's trace_id. Only the target's path is logged
@@ -38,14 +42,18 @@ export class AccessLog extends LogController {
    * the shutdown's deadline cut it). Node emits neither 'finish' nor 'error' for an answer then
    * ended on it, yet the request goes on to its end: a PATCH waiting on its write still makes its
    * change. Its line is written as its answer is ended ('prefinish', which Node still emits), with
-   * the status it was given. A request whose body had not all arrived is left to the line of a
-   * request that could not be parsed (unparseable-requests.ts).
+   * the status it was given; or, for one ended after the connection failed but before its 'close'
+   * (a PATCH committed in the turn its client's reset came in), a turn later, should no 'finish'
+   * or 'error' have written it by then. A request whose body had not all arrived is left to the
+   * line of a request that could not be parsed (unparseable-requests.ts).
    */
   private connectionClosed(socket: Socket): void {
     const answer = answerInFlight(socket) as AnswerOfReply | null | undefined;
     const reply = answer?.[REPLY];
-    if (!answer || !reply || answer.writableEnded || !answer.req.complete) return;
-    answer.once('prefinish', () => this.requestCompleted(null, reply.request, reply));
+    if (!answer || !reply || !answer.req.complete) return;
+    const completed = () => this.requestCompleted(null, reply.request, reply);
+    if (answer.writableEnded) setImmediate(completed);
+    else answer.once('prefinish', completed);
   }
 
   override requestCompleted(
@@ -53,6 +61,8 @@ export class AccessLog extends LogController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): void {
+    if ((reply as LoggedReply)[LOGGED]) return;
+    (reply as LoggedReply)[LOGGED] = true;
     const line: AccessLine = {
       trace_id: request.id,
       method: request.method,

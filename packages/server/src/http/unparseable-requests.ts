@@ -34,21 +34,27 @@ export function answerUnparseable(logger: FastifyBaseLogger | undefined) {
  * giving up): no answer can go, and no other line will name it (access-log.ts leaves a request
  * not read whole to this file), so it is logged as one refused, with the status a body cut short
  * by a close gets. Not one already answered (a 401 sent before its body): it has its access line.
+ * Nor one made whole after all: Node reports the reset before its parser is done with the bytes
+ * that came before it (a body right behind an `Expect: 100-continue` head), and a request they
+ * complete is served, a PATCH committed, with its access line. So it is decided a turn later.
  */
 function logCutOff(socket: Socket, failure: string, logger: FastifyBaseLogger | undefined): void {
   const atFault = requestStillArriving(socket);
-  if (!atFault || refusing.has(socket) || answered(socket, atFault)) return;
-  refusing.add(socket);
-  logger?.info(
-    {
-      trace_id: traceIdOf(atFault),
-      method: atFault.method,
-      path: loggedPath(atFault.url ?? '/'),
-      status: ERROR_CODES.bad_request.status,
-      client_error: failure,
-    },
-    'refused a request that could not be parsed',
-  );
+  if (!atFault) return;
+  setImmediate(() => {
+    if (atFault.complete || refusing.has(socket) || answered(socket, atFault)) return;
+    refusing.add(socket);
+    logger?.info(
+      {
+        trace_id: traceIdOf(atFault),
+        method: atFault.method,
+        path: loggedPath(atFault.url ?? '/'),
+        status: ERROR_CODES.bad_request.status,
+        client_error: failure,
+      },
+      'refused a request that could not be parsed',
+    );
+  });
 }
 
 /** The request at fault has had its answer, or its answer is being written: it has its access line. */
