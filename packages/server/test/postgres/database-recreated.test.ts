@@ -2,10 +2,10 @@ import { armingSettingsPath, READINESS_PATH } from '@chekt-partner/contract';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/store.js';
-import { createPostgresDatabase, postgresAdminUrl, type TestDatabase } from '../support/database.js';
+import { postgresAdminUrl, type TestDatabase } from '../support/database.js';
 import { call, errorCodeOf } from '../support/http.js';
-import { fetchToken, provisionDealer } from '../support/provision.js';
-import { type ServerProcess, startServerProcess } from '../support/server-process.js';
+import { type ProvisionedPostgres, serveProvisionedPostgres } from '../support/provisioned-postgres.js';
+import type { ServerProcess } from '../support/server-process.js';
 
 const DEALER = 83;
 
@@ -15,24 +15,24 @@ const DEALER = 83;
  * operator is mending it) and /readyz says not ready; once it has its tables again, ready.
  */
 describe('a database dropped and created again under a running server', () => {
+  let served: ProvisionedPostgres;
   let database: TestDatabase;
   let server: ServerProcess;
   let token: string;
   let path: string;
 
   beforeAll(async () => {
-    database = await createPostgresDatabase(postgresAdminUrl());
-    const { client, siteIds } = await provisionDealer(database.url, DEALER, 'Recreated dealer', [
-      'recreated',
-    ]);
-    path = armingSettingsPath(DEALER, siteIds[0] as number);
-    server = await startServerProcess({ db: database.url });
-    token = await fetchToken(server.url, client);
+    served = await serveProvisionedPostgres({
+      dealerId: DEALER,
+      dealerName: 'Recreated dealer',
+      externalSiteIds: ['recreated'],
+    });
+    ({ database, server, token } = served);
+    path = armingSettingsPath(DEALER, served.siteIds[0] as number);
   }, 60_000);
 
   afterAll(async () => {
-    await server?.stop();
-    await database?.drop();
+    await served?.stop();
   });
 
   const asAdmin = async (statement: string) => {

@@ -1,14 +1,8 @@
 import { armingSettingsPath } from '@chekt-partner/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createPostgresDatabase,
-  postgresAdminUrl,
-  setDatabaseDefault,
-  type TestDatabase,
-} from '../support/database.js';
 import { call, patchJson } from '../support/http.js';
-import { fetchToken, provisionDealer } from '../support/provision.js';
-import { type ServerProcess, startServerProcess } from '../support/server-process.js';
+import { type ProvisionedPostgres, serveProvisionedPostgres } from '../support/provisioned-postgres.js';
+import type { ServerProcess } from '../support/server-process.js';
 
 const DEALER = 79;
 const IDLE_SESSION_TIMEOUT_MS = 100;
@@ -20,27 +14,25 @@ const IDLE_SESSION_TIMEOUT_MS = 100;
  * so its connections turn the timeout off: requests arriving as far apart as the timeout all work.
  */
 describe('a PostgreSQL database that closes idle sessions', () => {
-  let database: TestDatabase;
+  let served: ProvisionedPostgres;
   let server: ServerProcess;
   let token: string;
   let paths: string[];
 
   beforeAll(async () => {
-    database = await createPostgresDatabase(postgresAdminUrl());
-    const { client, siteIds } = await provisionDealer(database.url, DEALER, 'Idle-timeout dealer', [
-      'a',
-      'b',
-      'c',
-    ]);
-    paths = siteIds.map((siteId) => armingSettingsPath(DEALER, siteId));
-    await setDatabaseDefault(database.url, 'idle_session_timeout', String(IDLE_SESSION_TIMEOUT_MS));
-    server = await startServerProcess({ db: database.url, env: { PG_POOL_SIZE: '4' } });
-    token = await fetchToken(server.url, client);
+    served = await serveProvisionedPostgres({
+      dealerId: DEALER,
+      dealerName: 'Idle-timeout dealer',
+      externalSiteIds: ['a', 'b', 'c'],
+      databaseDefaults: { idle_session_timeout: String(IDLE_SESSION_TIMEOUT_MS) },
+      env: { PG_POOL_SIZE: '4' },
+    });
+    ({ server, token } = served);
+    paths = served.siteIds.map((siteId) => armingSettingsPath(DEALER, siteId));
   }, 60_000);
 
   afterAll(async () => {
-    await server?.stop();
-    await database?.drop();
+    await served?.stop();
   });
 
   it('answers requests that come as far apart as the idle timeout, every one', async () => {

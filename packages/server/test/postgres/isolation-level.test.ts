@@ -1,15 +1,9 @@
 import { armingSettingsPath } from '@chekt-partner/contract';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createPostgresDatabase,
-  postgresAdminUrl,
-  setDatabaseDefault,
-  type TestDatabase,
-} from '../support/database.js';
 import { call, patchJson } from '../support/http.js';
-import { fetchToken, provisionDealer } from '../support/provision.js';
-import { type ServerProcess, startServerProcess } from '../support/server-process.js';
+import { type ProvisionedPostgres, serveProvisionedPostgres } from '../support/provisioned-postgres.js';
+import type { ServerProcess } from '../support/server-process.js';
 
 const DEALER = 80;
 const PATCHES = 300;
@@ -22,23 +16,24 @@ const PATCHES = 300;
  * READ COMMITTED whatever the default.
  */
 describe('a PostgreSQL database whose default isolation is repeatable read', () => {
-  let database: TestDatabase;
+  let served: ProvisionedPostgres;
   let server: ServerProcess;
   let token: string;
   let path: string;
 
   beforeAll(async () => {
-    database = await createPostgresDatabase(postgresAdminUrl());
-    const { client, siteIds } = await provisionDealer(database.url, DEALER, 'Isolation dealer', ['one']);
-    path = armingSettingsPath(DEALER, siteIds[0] as number);
-    await setDatabaseDefault(database.url, 'default_transaction_isolation', "'repeatable read'");
-    server = await startServerProcess({ db: database.url });
-    token = await fetchToken(server.url, client);
+    served = await serveProvisionedPostgres({
+      dealerId: DEALER,
+      dealerName: 'Isolation dealer',
+      externalSiteIds: ['one'],
+      databaseDefaults: { default_transaction_isolation: "'repeatable read'" },
+    });
+    ({ server, token } = served);
+    path = armingSettingsPath(DEALER, served.siteIds[0] as number);
   }, 60_000);
 
   afterAll(async () => {
-    await server?.stop();
-    await database?.drop();
+    await served?.stop();
   });
 
   it(`${PATCHES} concurrent PATCHes of one site all succeed, and each is in its history`, async () => {
@@ -51,7 +46,7 @@ describe('a PostgreSQL database whose default isolation is repeatable read', () 
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
     const last = await call(server.url, path, { token });
     expect(last.status).toBe(200);
-    const reader = new pg.Client({ connectionString: database.url });
+    const reader = new pg.Client({ connectionString: served.database.url });
     await reader.connect();
     try {
       const { rows } = await reader.query('select count(*)::integer as count from arming_history');

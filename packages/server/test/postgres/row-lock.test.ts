@@ -1,15 +1,10 @@
 import { armingSettingsPath, READINESS_PATH } from '@chekt-partner/contract';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createPostgresDatabase,
-  postgresAdminUrl,
-  setDatabaseDefault,
-  type TestDatabase,
-} from '../support/database.js';
+import type { TestDatabase } from '../support/database.js';
 import { call, patchJson } from '../support/http.js';
-import { fetchToken, provisionDealer } from '../support/provision.js';
-import { type ServerProcess, startServerProcess } from '../support/server-process.js';
+import { type ProvisionedPostgres, serveProvisionedPostgres } from '../support/provisioned-postgres.js';
+import type { ServerProcess } from '../support/server-process.js';
 
 const DEALER = 78;
 
@@ -19,6 +14,7 @@ const DEALER = 78;
  * must not take every connection: the rest of the API goes on.
  */
 describe('a site row locked by another transaction', () => {
+  let served: ProvisionedPostgres;
   let database: TestDatabase;
   let server: ServerProcess;
   let token: string;
@@ -27,25 +23,21 @@ describe('a site row locked by another transaction', () => {
   let lockedId: number;
 
   beforeAll(async () => {
-    database = await createPostgresDatabase(postgresAdminUrl());
-    const { client, siteIds } = await provisionDealer(database.url, DEALER, 'Row-lock dealer', [
-      'locked',
-      'other',
-    ]);
-    lockedId = siteIds[0] as number;
-    locked = armingSettingsPath(DEALER, lockedId);
-    other = armingSettingsPath(DEALER, siteIds[1] as number);
-    // Two connections: before write slots, two waiting PATCHes took both.
-    server = await startServerProcess({
-      db: database.url,
+    served = await serveProvisionedPostgres({
+      dealerId: DEALER,
+      dealerName: 'Row-lock dealer',
+      externalSiteIds: ['locked', 'other'],
+      // Two connections: before write slots, two waiting PATCHes took both.
       env: { PG_POOL_SIZE: '2', PG_STATEMENT_TIMEOUT_MS: '8000' },
     });
-    token = await fetchToken(server.url, client);
+    ({ database, server, token } = served);
+    lockedId = served.siteIds[0] as number;
+    locked = armingSettingsPath(DEALER, lockedId);
+    other = armingSettingsPath(DEALER, served.siteIds[1] as number);
   }, 60_000);
 
   afterAll(async () => {
-    await server?.stop();
-    await database?.drop();
+    await served?.stop();
   });
 
   it('leaves GETs of other sites, tokens and /readyz their connections while PATCHes wait on it', async () => {
@@ -105,25 +97,25 @@ describe('a site row locked by another transaction', () => {
  * timeout. It is the same locked row, and the same 503, as when the statement timeout ends the wait.
  */
 describe('a site row locked by another transaction, on a database with lock_timeout set', () => {
+  let served: ProvisionedPostgres;
   let database: TestDatabase;
   let server: ServerProcess;
   let token: string;
   let lockedId: number;
 
   beforeAll(async () => {
-    database = await createPostgresDatabase(postgresAdminUrl());
-    const { client, siteIds } = await provisionDealer(database.url, DEALER, 'Lock-timeout dealer', [
-      'locked',
-    ]);
-    lockedId = siteIds[0] as number;
-    await setDatabaseDefault(database.url, 'lock_timeout', "'300ms'");
-    server = await startServerProcess({ db: database.url });
-    token = await fetchToken(server.url, client);
+    served = await serveProvisionedPostgres({
+      dealerId: DEALER,
+      dealerName: 'Lock-timeout dealer',
+      externalSiteIds: ['locked'],
+      databaseDefaults: { lock_timeout: "'300ms'" },
+    });
+    ({ database, server, token } = served);
+    lockedId = served.siteIds[0] as number;
   }, 60_000);
 
   afterAll(async () => {
-    await server?.stop();
-    await database?.drop();
+    await served?.stop();
   });
 
   it('is a 503 with Retry-After, not a 500, and changes nothing', async () => {
